@@ -41,8 +41,8 @@ public static class PseudoSpotPooling
             long bx = (long)Math.Floor((centres[i].X - minX) / cell), by = (long)Math.Floor((centres[i].Y - minY) / cell);
             double best = double.PositiveInfinity;
 
-            // Points in ring k+1 of buckets are at least k cells away, so stop once the best is closer than that.
-            for (long ring = 0; best > ring * cell && ring < 1024; ring++)
+            // Points in bucket ring k are at least (k - 1) cells away, so stop once the best is closer than that.
+            for (long ring = 0; (ring == 0 || best > (ring - 1) * cell) && ring < 1024; ring++)
             {
                 for (long dx = -ring; dx <= ring; dx++)
                 {
