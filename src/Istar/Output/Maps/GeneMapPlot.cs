@@ -1,0 +1,139 @@
+using Istar.Input;
+using ScottPlot;
+
+namespace Istar.Output.Maps;
+
+/// <summary>A block-grid image of one gene: values per block, NaN where there is no tissue.</summary>
+internal sealed record BlockMap(string Title, float[] Values, int Rows, int Columns, double BlockMicrons);
+
+/// <summary>Measured spot values drawn over the slide thumbnail.</summary>
+internal sealed record SpotMap(
+    string Title,
+    byte[] ThumbnailRgb,
+    int ThumbnailWidth,
+    int ThumbnailHeight,
+    double ThumbnailMicronsPerPixel,
+    IReadOnlyList<FullResPoint> Centres,
+    double FullResMicronsPerPixel,
+    double SpotDiameterMicrons,
+    float[] Values);
+
+/// <summary>
+/// Renders gene maps the way biologists read them: turbo colour map, background left white, a colour bar and a
+/// scale bar in µm, and optionally the measured spots on the H&amp;E beside the super-resolved map, both in µm
+/// with rows growing downwards as on the slide.
+/// </summary>
+internal static class GeneMapPlot
+{
+    /// <summary>Writes one PNG with the super-resolved map (and the spot map to its left when given).</summary>
+    public static void Write(string path, BlockMap map, SpotMap? spots = null, int panelWidth = 700)
+    {
+        ArgumentNullException.ThrowIfNull(map);
+        double aspect = (double)map.Rows / map.Columns;
+        int height = Math.Clamp((int)(panelWidth * aspect) + 80, 250, 2400);
+        var mapPlot = MapPanel(map);
+        Pipeline.AtomicFile.Write(path, tmp =>
+        {
+            if (spots is null)
+            {
+                mapPlot.SavePng(tmp, panelWidth, height);
+                return;
+            }
+
+            var multi = new Multiplot();
+            multi.AddPlot(SpotPanel(spots, map));
+            multi.AddPlot(mapPlot);
+            multi.Layout = new ScottPlot.MultiplotLayouts.Columns();
+            multi.SavePng(tmp, panelWidth * 2, height);
+        });
+    }
+
+    /// <summary>A round length for a scale bar about a fifth of <paramref name="extent"/>.</summary>
+    public static double NiceLength(double extent)
+    {
+        double target = extent / 5;
+        double power = Math.Pow(10, Math.Floor(Math.Log10(target)));
+        foreach (double m in new[] { 5.0, 2.0, 1.0 })
+        {
+            if (m * power <= target)
+            {
+                return m * power;
+            }
+        }
+
+        return power;
+    }
+
+    private static Plot MapPanel(BlockMap map)
+    {
+        var plot = new Plot();
+        var intensities = new double[map.Rows, map.Columns];
+        double min = double.PositiveInfinity, max = double.NegativeInfinity;
+        for (int r = 0; r < map.Rows; r++)
+        {
+            for (int c = 0; c < map.Columns; c++)
+            {
+                double v = map.Values[(r * map.Columns) + c];
+                intensities[r, c] = v;
+                if (!double.IsNaN(v))
+                {
+                    min = Math.Min(min, v);
+                    max = Math.Max(max, v);
+                }
+            }
+        }
+
+        double width = map.Columns * map.BlockMicrons, height = map.Rows * map.BlockMicrons;
+        var heatmap = plot.Add.Heatmap(intensities);
+        heatmap.Colormap = new ScottPlot.Colormaps.Turbo();
+        heatmap.NaNCellColor = Colors.White;
+        heatmap.FlipVertically = true;
+        heatmap.Extent = new CoordinateRect(0, width, height, 0);
+        if (double.IsFinite(min) && max > min)
+        {
+            heatmap.ManualRange = new ScottPlot.Range(min, max);
+        }
+
+        var bar = plot.Add.ColorBar(heatmap);
+        bar.Label = "predicted counts per block";
+        Finish(plot, map.Title, width, height);
+        return plot;
+    }
+
+    private static Plot SpotPanel(SpotMap spots, BlockMap map)
+    {
+        var plot = new Plot();
+        double width = spots.ThumbnailWidth * spots.ThumbnailMicronsPerPixel;
+        double height = spots.ThumbnailHeight * spots.ThumbnailMicronsPerPixel;
+        var pixels = new byte[spots.ThumbnailHeight, spots.ThumbnailWidth, 3];
+        Buffer.BlockCopy(spots.ThumbnailRgb, 0, pixels, 0, spots.ThumbnailRgb.Length);
+        plot.Add.ImageRect(new ScottPlot.Image(pixels), new CoordinateRect(0, width, height, 0));
+        var colormap = new ScottPlot.Colormaps.Turbo();
+        float min = spots.Values.Min(), max = spots.Values.Max();
+        double radius = spots.SpotDiameterMicrons / 2;
+        for (int i = 0; i < spots.Centres.Count; i++)
+        {
+            double x = spots.Centres[i].X * spots.FullResMicronsPerPixel, y = spots.Centres[i].Y * spots.FullResMicronsPerPixel;
+            var circle = plot.Add.Circle(x, y, radius);
+            double f = max > min ? (spots.Values[i] - min) / (max - min) : 0.5;
+            circle.FillColor = colormap.GetColor(f);
+            circle.LineWidth = 0;
+        }
+
+        Finish(plot, spots.Title, Math.Max(width, map.Columns * map.BlockMicrons), Math.Max(height, map.Rows * map.BlockMicrons));
+        return plot;
+    }
+
+    private static void Finish(Plot plot, string title, double width, double height)
+    {
+        plot.Title(title);
+        plot.HideGrid();
+        plot.Axes.SetLimits(0, width, height, 0);
+        plot.Axes.SquareUnits();
+        double length = NiceLength(width);
+        var scale = plot.Add.ScaleBar(length, 0);
+        scale.XLabel = length >= 1000 ? $"{length / 1000:0.#} mm" : $"{length:0} µm";
+        plot.Axes.Bottom.Label.Text = "µm";
+        plot.Axes.Left.Label.Text = "µm";
+    }
+}
