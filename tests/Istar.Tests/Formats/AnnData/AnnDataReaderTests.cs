@@ -136,17 +136,17 @@ public sealed class AnnDataReaderTests
             obs = pd.DataFrame({"cluster": pd.Categorical(["b", "a"]), "n": np.array([1, 2], dtype=np.int64), "ok": [True, False], "name": ["x", "y"]},
                                index=pd.Index(["s1", "s2"], name="barcode"))
             var = pd.DataFrame({"gene_ids": ["E1", "E2", "E3"]}, index=["A", "B", "C"])
-            for name, x in (("dense", X), ("csr", sp.csr_matrix(X)), ("csc", sp.csc_matrix(X))):
+            for name, x in (("dense", X), ("csr", sp.csr_matrix(X)), ("csc", sp.csc_matrix(X)), ("gzip", sp.csr_matrix(X))):
                 a = anndata.AnnData(X=x, obs=obs, var=var)
                 a.obsm["spatial"] = np.array([[100, 200], [300, 400]], dtype=np.int64)
                 a.uns["spatial"] = {"lib": {"scalefactors": {"spot_diameter_fullres": 89.43, "tissue_hires_scalef": 0.15}, "metadata": {"chemistry": "v1"}}}
                 a.uns["colors"] = np.array(["#ff0000", "#00ff00"], dtype=object)
                 a.uns["n"] = 7
                 a.layers["counts"] = sp.csr_matrix(X)
-                a.write_h5ad(sys.argv[1] + "/" + name + ".h5ad")
+                a.write_h5ad(sys.argv[1] + "/" + name + ".h5ad", compression="gzip" if name == "gzip" else None)
             """, temp.Path);
 
-        foreach (string name in new[] { "dense", "csr", "csc" })
+        foreach (string name in new[] { "dense", "csr", "csc", "gzip" })
         {
             var a = AnnDataReader.Read(temp.File(name + ".h5ad"));
             Assert.Equal(["s1", "s2"], a.ObsNames);
@@ -170,6 +170,42 @@ public sealed class AnnDataReaderTests
             Assert.Equal(7L, a.Uns["n"]);
             Assert.Equal([0, 1, 0, 2, 0, 3], Assert.IsType<CsrMatrix>(a.Layers["counts"]).ToDense());
         }
+    }
+
+    [Fact]
+    public void A_file_in_the_anndata_0_7_layout_reads_with_its_old_categoricals_and_sparse_attributes()
+    {
+        using var temp = new TempDir();
+        string path = temp.File("old.h5ad");
+        Python.Run("""
+            import sys, h5py, numpy as np
+            s = h5py.special_dtype(vlen=str)
+            with h5py.File(sys.argv[1], "w") as f:
+                f.attrs["encoding-type"] = "anndata"; f.attrs["encoding-version"] = "0.1.0"
+                x = f.create_group("X")
+                x.attrs["h5sparse_format"] = "csr"; x.attrs["h5sparse_shape"] = np.array([2, 2])
+                x["data"] = np.array([1.0, 2.0]); x["indices"] = np.array([1, 0], dtype=np.int32); x["indptr"] = np.array([0, 1, 2], dtype=np.int32)
+                for name, index in (("obs", ["a", "b"]), ("var", ["g1", "g2"])):
+                    g = f.create_group(name)
+                    g.attrs["encoding-type"] = "dataframe"; g.attrs["encoding-version"] = "0.1.0"
+                    g.attrs["_index"] = "index"; g.attrs["column-order"] = np.array(["kind"] if name == "obs" else [], dtype=object if name == "obs" else float)
+                    g.create_dataset("index", data=np.array(index, dtype=object), dtype=s)
+                obs = f["obs"]
+                obs.create_group("__categories").create_dataset("kind", data=np.array([b"tumour", b"normal"]))
+                obs["kind"] = np.array([1, 0], dtype=np.int8)
+                obs["kind"].attrs["categories"] = obs["__categories/kind"].ref
+                u = f.create_group("uns")
+                u.create_dataset("note", data="hello", dtype=s)
+                u["k"] = 3.0
+            """, path);
+
+        var a = AnnDataReader.Read(path);
+        Assert.Equal(["a", "b"], a.ObsNames);
+        Assert.Equal([0, 1, 2, 0], Assert.IsType<CsrMatrix>(a.X).ToDense());
+        var kind = Assert.IsType<CategoricalColumn>(a.Obs["kind"]);
+        Assert.Equal(["normal", "tumour"], new[] { kind[0], kind[1] });
+        Assert.Equal("hello", a.Uns["note"]);
+        Assert.Equal(3.0, a.Uns["k"]);
     }
 
     [Fact]
