@@ -68,7 +68,7 @@ internal static class AnnDataWriter
             var obsm = DictGroup();
             foreach (var (name, array) in data.Obsm)
             {
-                obsm[name] = ArrayDataset(array);
+                obsm[CheckName(name, "obsm")] = ArrayDataset(array);
             }
 
             file["obsm"] = obsm;
@@ -78,11 +78,11 @@ internal static class AnnDataWriter
             var layers = DictGroup();
             foreach (var (name, layer) in data.Layers)
             {
-                layers[name] = MatrixElement(layer, options, pending);
+                layers[CheckName(name, "layers")] = MatrixElement(layer, options, pending);
             }
 
             file["layers"] = layers;
-            file["uns"] = UnsGroup(data.Uns, "uns");
+            file["uns"] = UnsGroup(data.Uns, "uns", options, pending);
 
             using (var writer = file.BeginWrite(temp))
             {
@@ -113,6 +113,16 @@ internal static class AnnDataWriter
         catch (UnauthorizedAccessException)
         {
         }
+    }
+
+    private static string CheckName(string name, string where)
+    {
+        if (string.IsNullOrEmpty(name) || name.Contains('/', StringComparison.Ordinal) || name is "." or "..")
+        {
+            throw new ArgumentException($"{where}: '{name}' cannot be an HDF5 name (empty, '.', '..' or containing '/')");
+        }
+
+        return name;
     }
 
     private static void SetEncoding(H5Object element, string type, string version)
@@ -239,10 +249,10 @@ internal static class AnnDataWriter
         group.Attributes["_index"] = frame.IndexName;
         // h5py writes an empty column list as an empty float64 array; anndata reads either.
         group.Attributes["column-order"] = frame.Columns.Count == 0 ? Array.Empty<double>() : frame.Columns.Select(c => c.Name).ToArray();
-        group[frame.IndexName] = StringArrayDataset([.. frame.Index]);
+        group[CheckName(frame.IndexName, "data frame index")] = StringArrayDataset([.. frame.Index]);
         foreach (var column in frame.Columns)
         {
-            group[column.Name] = column switch
+            group[CheckName(column.Name, "data frame column")] = column switch
             {
                 NumericColumn n => NumericArrayDataset(n.Values),
                 BoolColumn b => NumericArrayDataset(b.Values),
@@ -275,18 +285,18 @@ internal static class AnnDataWriter
         _ => column.Codes,
     };
 
-    private static H5Group UnsGroup(IEnumerable<KeyValuePair<string, object>> values, string where)
+    private static H5Group UnsGroup(IEnumerable<KeyValuePair<string, object>> values, string where, AnnDataWriteOptions options, List<Action<H5NativeWriter>> pending)
     {
         var group = DictGroup();
         foreach (var (key, value) in values)
         {
-            group[key] = UnsElement(value, where + "/" + key);
+            group[CheckName(key, where)] = UnsElement(value, where + "/" + key, options, pending);
         }
 
         return group;
     }
 
-    private static object UnsElement(object value, string where)
+    private static object UnsElement(object value, string where, AnnDataWriteOptions options, List<Action<H5NativeWriter>> pending)
     {
         switch (value)
         {
@@ -311,8 +321,10 @@ internal static class AnnDataWriter
                 return ArrayDataset(dense);
             case AnnDataFrame frame:
                 return DataFrameGroup(frame);
+            case AnnMatrix matrix:
+                return MatrixElement(matrix, options, pending);
             case IEnumerable<KeyValuePair<string, object>> dict:
-                return UnsGroup(dict, where);
+                return UnsGroup(dict, where, options, pending);
             default:
                 throw new ArgumentException($"{where}: values of type {value.GetType().Name} cannot be stored in uns");
         }

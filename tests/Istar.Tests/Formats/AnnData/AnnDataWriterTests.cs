@@ -159,4 +159,32 @@ public sealed class AnnDataWriterTests
         Assert.Equal("float32", r.GetProperty("x_dtype").GetString());
         Assert.Equal("[0.0,2.0,0.0,0.0,0.0,0.0,7.0,0.0,1.0]", r.GetProperty("x").GetRawText());
     }
+
+    [Fact]
+    public void Python_anndata_reads_an_object_with_no_observations()
+    {
+        using var temp = new TempDir();
+        string path = temp.File("empty.h5ad");
+        var data = new AnnDataFile([], ["G1", "G2"]) { X = new DenseMatrix(0, 2, []) };
+        data.Obs.Add("total", Array.Empty<double>()).Add("label", Array.Empty<string>());
+        data.Obsm["spatial"] = DenseArray.Matrix(0, 2, Array.Empty<double>());
+        AnnDataWriter.Write(data, path);
+
+        var r = ReadWithPython(path);
+        Assert.Empty(r.GetProperty("warnings").EnumerateArray());
+        Assert.Equal("[0,2]", r.GetProperty("shape").GetRawText());
+        var back = AnnDataReader.Read(path);
+        Assert.Equal(0, back.ObsCount);
+        Assert.Equal(["G1", "G2"], back.VarNames);
+    }
+
+    [Fact]
+    public void Names_that_cannot_be_hdf5_links_are_refused_before_anything_is_written()
+    {
+        using var temp = new TempDir();
+        var data = new AnnDataFile(["a"], ["g"]);
+        data.Uns["a/b"] = 1;
+        Assert.Throws<ArgumentException>(() => AnnDataWriter.Write(data, temp.File("x.h5ad")));
+        Assert.Empty(Directory.GetFiles(temp.Path));
+    }
 }
