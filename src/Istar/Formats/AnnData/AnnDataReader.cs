@@ -257,7 +257,12 @@ internal static class AnnDataReader
                 }
             }
 
-            var ds = (IH5Dataset)element;
+            if (element is not IH5Dataset ds)
+            {
+                Skipped.Add($"{where} (not a dataset or group)");
+                return null;
+            }
+
             if (oldCategories is not null && oldCategories.LinkExists(name) && oldCategories.Get(name) is IH5Dataset cats)
             {
                 // anndata 0.7: codes here, categories in __categories/<name>.
@@ -339,7 +344,11 @@ internal static class AnnDataReader
                 return new DenseMatrix((int)dims[0], (int)dims[1], NumericArrays.ToFloats(Numeric(ds, where)));
             }
 
-            var group = (IH5Group)element;
+            if (element is not IH5Group group)
+            {
+                throw Error(where, "expected a matrix (dataset or sparse-matrix group), found another kind of HDF5 object.");
+            }
+
             string? type = H5Util.StringAttribute(group, "encoding-type") ?? H5Util.StringAttribute(group, "h5sparse_format") switch
             {
                 "csr" => "csr_matrix",

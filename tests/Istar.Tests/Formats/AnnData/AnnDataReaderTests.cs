@@ -209,6 +209,31 @@ public sealed class AnnDataReaderTests
     }
 
     [Fact]
+    public void Nullable_integer_and_boolean_columns_as_anndata_0_10_writes_them_read_with_missing_values_as_nan()
+    {
+        using var temp = new TempDir();
+        string path = temp.File("nullable.h5ad");
+        Python.Run("""
+            import sys, numpy as np, anndata, pandas as pd
+            a = anndata.AnnData(obs=pd.DataFrame(index=["a", "b", "c"]), var=pd.DataFrame(index=["g"]))
+            a.write_h5ad(sys.argv[1])
+            import h5py
+            with h5py.File(sys.argv[1], "a") as f:
+                obs = f["obs"]
+                for name, values, kind in (("n", np.array([1, 0, 3]), "nullable-integer"), ("ok", np.array([True, False, False]), "nullable-boolean")):
+                    g = obs.create_group(name)
+                    g.attrs["encoding-type"] = kind; g.attrs["encoding-version"] = "0.1.0"
+                    g["values"] = values; g["mask"] = np.array([False, True, False])
+                obs.attrs["column-order"] = np.array(["n", "ok"], dtype=object)
+            """, path);
+
+        var a = AnnDataReader.Read(path);
+        Assert.Null(a.X);
+        Assert.Equal([1, double.NaN, 3], Assert.IsType<NumericColumn>(a.Obs["n"]).ToDoubles());
+        Assert.Equal([1, double.NaN, 0], Assert.IsType<NumericColumn>(a.Obs["ok"]).ToDoubles());
+    }
+
+    [Fact]
     public void The_real_ncbi858_xenium_file_reads_with_int64_counts_and_its_columns()
     {
         string path = SharedData.Require("data", "xenium-lung-ncbi858-hest-subset", "h5ad", "NCBI858.h5ad");
