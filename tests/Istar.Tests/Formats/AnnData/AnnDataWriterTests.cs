@@ -161,6 +161,29 @@ public sealed class AnnDataWriterTests
     }
 
     [Fact]
+    public void Python_anndata_reads_a_gzip_compressed_streamed_x_and_layer()
+    {
+        Python.RequireAnnData();
+        using var temp = new TempDir();
+        string path = temp.File("gzip.h5ad");
+        var data = new AnnDataFile(["a", "b", "c", "d", "e"], ["g1", "g2"]);
+        data.X = new RowBlockMatrix(5, 2, (first, count, block) =>
+        {
+            for (int i = 0; i < count * 2; i++)
+            {
+                block.Span[i] = (first * 2) + i + 0.5f;
+            }
+        });
+        data.Layers["dense"] = new DenseMatrix(5, 2, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+        AnnDataWriter.Write(data, path, new AnnDataWriteOptions { CompressionLevel = 6, BlockValues = 4 });
+
+        var r = ReadWithPython(path);
+        Assert.Empty(r.GetProperty("warnings").EnumerateArray());
+        Assert.Equal("[0.5,1.5,2.5,3.5,4.5,5.5,6.5,7.5,8.5,9.5]", r.GetProperty("x").GetRawText());
+        Assert.Equal("[1.0,2.0,3.0,4.0,5.0,6.0,7.0,8.0,9.0,10.0]", r.GetProperty("layers").GetProperty("dense").GetProperty("values").GetRawText());
+    }
+
+    [Fact]
     public void Python_anndata_reads_an_object_with_no_observations()
     {
         using var temp = new TempDir();
