@@ -30,11 +30,11 @@ public class MetricsTests
         using var tmp = new TempDir();
         NpyArray.WriteFloat32(tmp.File("a.npy"), sa.Select(v => (float)v).ToArray(), 23, 31);
         NpyArray.WriteFloat32(tmp.File("b.npy"), sb.Select(v => (float)v).ToArray(), 23, 31);
-        string output = PythonScript.Run(
+        string output = Python.RunWithModules(
+            ["skimage"],
             "import numpy as np; from skimage.metrics import structural_similarity as s;" +
             $"a=np.load('{tmp.File("a.npy")}').astype(np.float64); b=np.load('{tmp.File("b.npy")}').astype(np.float64);" +
-            "print(repr(s(a, b, data_range=1.0)))",
-            "skimage");
+            "print(repr(s(a, b, data_range=1.0)))");
         double expected = double.Parse(output.Trim(), CultureInfo.InvariantCulture);
         double actual = Metrics.Ssim(
             sa.Select(v => (double)(float)v).ToArray(), sb.Select(v => (double)(float)v).ToArray(), 23, 31);

@@ -49,6 +49,34 @@ internal static class Python
         return result.Stdout;
     }
 
+    /// <summary>
+    /// Runs a script that needs the given modules (e.g. skimage); skips, or fails under ISTAR_REQUIRE_SHARED=1,
+    /// when one cannot be imported.
+    /// </summary>
+    public static string RunWithModules(string[] modules, string script, params string[] args)
+    {
+        ArgumentNullException.ThrowIfNull(modules);
+        var probe = File.Exists(Executable) ? RunRaw("import " + string.Join(", ", modules), []) : new PythonResult(1, "", $"{Executable} does not exist");
+        if (probe.ExitCode != 0)
+        {
+            string why = $"{Executable} cannot import {string.Join(", ", modules)} (apt-get install python3-skimage python3-anndata): {probe.Stderr.Trim()}";
+            if (Environment.GetEnvironmentVariable("ISTAR_REQUIRE_SHARED") == "1")
+            {
+                Assert.Fail($"ISTAR_REQUIRE_SHARED=1 but {why}.");
+            }
+
+            Assert.Skip(why);
+        }
+
+        var result = RunRaw(script, args);
+        if (result.ExitCode != 0)
+        {
+            Assert.Fail($"python exited {result.ExitCode}\n--- stdout\n{result.Stdout}\n--- stderr\n{result.Stderr}");
+        }
+
+        return result.Stdout;
+    }
+
     public static PythonResult RunRaw(string script, IReadOnlyList<string> args)
     {
         var info = new ProcessStartInfo(Executable)
