@@ -7,7 +7,7 @@ using F = TorchSharp.torch.nn.functional;
 namespace Istar.Features.ResNet18;
 
 /// <summary>
-/// ResNet-18 with batch norms folded into the convolutions, shaped like torchvision's (state-dict keys
+/// ResNet-18 (CNTK's: 2, 2, 2, 3 basic blocks) with batch norms folded into the convolutions, shaped like torchvision's (state-dict keys
 /// <c>conv1.weight</c>, <c>layer2.0.downsample.0.bias</c>, …) and padded exactly as the ONNX file says. The CNTK export
 /// pads stride-2 layers asymmetrically (the 7×7 stem by 3 before and 2 after, the max-pool and stride-2 3×3 convs by 1
 /// before and 0 after), so for an input of side n (a multiple of 32) layer k has side n / 2^(k+1) exactly, and cell i of
@@ -97,7 +97,7 @@ internal sealed class ResNet18Network : nn.Module<Tensor, Tensor>
     private static Sequential Stage(ResNet18Weights weights, int stage)
     {
         var blocks = new List<(string, nn.Module<Tensor, Tensor>)>();
-        for (int b = 0; b < ResNet18Weights.BlocksPerStage[stage - 1]; b++)
+        for (int b = 0; b < weights.BlocksPerStage[stage - 1]; b++)
         {
             blocks.Add((b.ToString(System.Globalization.CultureInfo.InvariantCulture), new BasicBlock(weights, $"layer{stage}.{b}")));
         }

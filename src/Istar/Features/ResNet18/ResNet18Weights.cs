@@ -27,15 +27,13 @@ internal sealed record FoldedConv(string Key, long[] WeightShape, float[] Weight
 /// </summary>
 internal sealed class ResNet18Weights
 {
-    /// <summary>Blocks per stage of ResNet-18.</summary>
-    public static readonly int[] BlocksPerStage = [2, 2, 2, 2];
-
     /// <summary>Output channels per stage.</summary>
     public static readonly int[] StageChannels = [64, 128, 256, 512];
 
-    private ResNet18Weights(IReadOnlyList<FoldedConv> convs, long[] poolPads, string producer, string inputName, string outputName)
+    private ResNet18Weights(IReadOnlyList<FoldedConv> convs, IReadOnlyList<int> blocksPerStage, long[] poolPads, string producer, string inputName, string outputName)
     {
         Convs = convs;
+        BlocksPerStage = blocksPerStage;
         ByKey = convs.ToDictionary(c => c.Key, StringComparer.Ordinal);
         MaxPoolPads = poolPads;
         Producer = producer;
@@ -43,7 +41,13 @@ internal sealed class ResNet18Weights
         OutputName = outputName;
     }
 
-    /// <summary>All 20 folded convolutions in graph order.</summary>
+    /// <summary>
+    /// Residual blocks per stage as found in the file: 2, 2, 2, 3 for CNTK's ResNet-18 (torchvision's has 2, 2, 2, 2;
+    /// CNTK's <c>create_imagenet_model_basic</c> stacks one extra block in the last stage).
+    /// </summary>
+    public IReadOnlyList<int> BlocksPerStage { get; }
+
+    /// <summary>All folded convolutions in graph order (22 for CNTK's ResNet-18).</summary>
     public IReadOnlyList<FoldedConv> Convs { get; }
 
     /// <summary>Folded convolutions by torchvision key.</summary>
@@ -118,15 +122,30 @@ internal sealed class ResNet18Weights
 
             long[] poolPads = Pads(pool);
             x = pool.Outputs[0];
-            long channels = 64;
-            for (int stage = 0; stage < BlocksPerStage.Length; stage++)
+            var blocks = new List<int> { 0 };
+            while (!Consumers(x).Any(n => n.OpType == "AveragePool"))
             {
-                for (int block = 0; block < BlocksPerStage[stage]; block++)
+                // A block whose input feeds two convolutions (3x3 main, 1x1 shortcut) starts a new stage: stride 2, channels x2.
+                bool downsample = Consumers(x).Count(n => n.OpType == "Conv") == 2;
+                if (downsample)
                 {
-                    int stride = stage > 0 && block == 0 ? 2 : 1;
-                    x = Block($"layer{stage + 1}.{block}", x, channels, StageChannels[stage], stride);
-                    channels = StageChannels[stage];
+                    blocks.Add(0);
                 }
+
+                int stage = blocks.Count;
+                if (stage > StageChannels.Length || blocks[^1] > 8)
+                {
+                    throw Fail($"more than {StageChannels.Length} stages or 8 blocks per stage");
+                }
+
+                long inChannels = downsample ? StageChannels[stage - 2] : StageChannels[stage - 1];
+                x = Block($"layer{stage}.{blocks[^1]}", x, inChannels, StageChannels[stage - 1], downsample ? 2 : 1);
+                blocks[^1]++;
+            }
+
+            if (blocks.Count != StageChannels.Length || blocks.Any(b => b == 0))
+            {
+                throw Fail($"expected 4 stages of residual blocks, found {string.Join(", ", blocks)} blocks");
             }
 
             var avg = Single(x, "AveragePool");
@@ -135,7 +154,7 @@ internal sealed class ResNet18Weights
                 throw Fail($"the average pool {avg.Name} is not the graph output {_model.Outputs[0].Name}");
             }
 
-            return new ResNet18Weights(_convs, poolPads, _model.Producer, input, _model.Outputs[0].Name);
+            return new ResNet18Weights(_convs, blocks, poolPads, _model.Producer, input, _model.Outputs[0].Name);
         }
 
         private string Block(string key, string x, long inChannels, long outChannels, int stride)
