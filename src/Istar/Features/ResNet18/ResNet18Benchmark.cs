@@ -22,7 +22,8 @@ internal static class ResNet18Benchmark
     {
         ArgumentNullException.ThrowIfNull(extractor);
         ArgumentNullException.ThrowIfNull(image);
-        var warm = new ScaledImage(image.ReadRows(0, 256).ToArray().AsSpan(0, image.Width * 256 * 3).ToArray(), image.Width, 256, image.MicronsPerPixel, image.Width, 256);
+        int rows = Math.Min(256, image.Height);
+        var warm = new ScaledImage(image.ReadRows(0, rows).ToArray(), image.Width, rows, image.MicronsPerPixel, image.Width, rows);
         using (extractor.Extract(warm, null, SilentRunLog.Instance, CancellationToken.None))
         {
         }

@@ -87,6 +87,38 @@ public class ResNet18ExtractorTests
     }
 
     [Fact]
+    public void Moving_the_image_by_32_px_moves_the_features_by_two_blocks()
+    {
+        // 32 px is the stride of layer4, so all three stages are equivariant to it where the receptive field (435 px)
+        // sees the same pixels in both crops: blocks at least 320 px from every edge.
+        var extractor = ResNet18TestData.Extractor(new ResNet18Options { Threads = 2 });
+        using var a = extractor.Extract(ResNet18TestData.HeImage(0, 0, 992, 768), null, SilentRunLog.Instance, TestContext.Current.CancellationToken);
+        using var b = extractor.Extract(ResNet18TestData.HeImage(32, 0, 992, 768), null, SilentRunLog.Instance, TestContext.Current.CancellationToken);
+
+        foreach (var g in a.Provenance.Groups)
+        {
+            double diff = 0;
+            double norm = 0;
+            for (int r = 20; r < 28; r++)
+            {
+                for (int c = 22; c < 40; c++)
+                {
+                    var x = a.Block(r, c + 2).Slice(g.Start, g.Count);
+                    var y = b.Block(r, c).Slice(g.Start, g.Count);
+                    for (int k = 0; k < g.Count; k++)
+                    {
+                        diff += (x[k] - y[k]) * (double)(x[k] - y[k]);
+                        norm += x[k] * (double)x[k];
+                    }
+                }
+            }
+
+            double error = Math.Sqrt(diff / norm);
+            Assert.True(error < TilingTolerance, $"{g.Name}: relative RMS difference {error:F4} after a 32-px shift");
+        }
+    }
+
+    [Fact]
     public void With_a_tissue_hint_only_tiles_holding_tissue_are_computed_and_background_blocks_stay_zero()
     {
         var options = new ResNet18Options { Threads = 2, TileSize = 256, Halo = 128, Layers = ResNet18Layers.Layer3 };

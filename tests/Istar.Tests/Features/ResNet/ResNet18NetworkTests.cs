@@ -9,7 +9,8 @@ public class ResNet18NetworkTests
 {
     /// <summary>
     /// Max |TorchSharp − ONNX Runtime| over the 512 pooled values, relative to the largest ONNX value. Folding the
-    /// batch norms and a different convolution order only change float32 rounding (observed ~1e-6).
+    /// batch norms and a different convolution order only change float32 rounding (observed 5.3e-6 of a largest value
+    /// of 11.2, i.e. 5e-7 relative).
     /// </summary>
     private const double PooledTolerance = 1e-4;
 
