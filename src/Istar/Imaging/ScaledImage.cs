@@ -1,16 +1,32 @@
+using System.IO.MemoryMappedFiles;
+using NetVips;
+
 namespace Istar.Imaging;
 
 /// <summary>
 /// The slide rescaled to the working pixel size (default 0.5 µm/px) and padded with white to multiples of 256 px:
-/// the reference's <c>he.jpg</c>. Held as interleaved RGB bytes; a 0.5 µm/px section of a few cm² is a few GB,
-/// so whole-slide users stream by strips through <see cref="ReadRows"/>.
+/// the reference's <c>he.jpg</c>. Interleaved RGB bytes, row-major.
 /// </summary>
-public sealed class ScaledImage
+/// <remarks>
+/// A 0.5 µm/px section of a few cm² is several GB, so the pixels need not be one managed array: images above
+/// <see cref="FileBackedThreshold"/> bytes (or when asked) live in a memory-mapped temporary file that is deleted
+/// on <see cref="Dispose"/> (and by the OS when the process ends). Whole-slide users stream by strips through
+/// <see cref="ReadRows"/>; <see cref="Pixels"/> is only available below 2 GiB.
+/// </remarks>
+public sealed unsafe class ScaledImage : IDisposable
 {
-    private readonly byte[] _rgb;
+    /// <summary>Images larger than this (bytes) are file-backed by default: 512 MiB.</summary>
+    public const long FileBackedThreshold = 512L << 20;
+
+    private readonly byte[]? _managed;
+    private readonly MemoryMappedFile? _map;
+    private readonly MemoryMappedViewAccessor? _view;
+    private byte* _pointer;
+    private bool _disposed;
 
     /// <summary>Wraps interleaved RGB bytes (Height × Width × 3).</summary>
     public ScaledImage(byte[] rgb, int width, int height, double micronsPerPixel, int contentWidth, int contentHeight)
+        : this(width, height, micronsPerPixel, contentWidth, contentHeight)
     {
         ArgumentNullException.ThrowIfNull(rgb);
         if (rgb.LongLength != (long)width * height * 3)
@@ -18,12 +34,47 @@ public sealed class ScaledImage
             throw new ArgumentException("rgb must hold width * height * 3 bytes", nameof(rgb));
         }
 
-        _rgb = rgb;
+        _managed = rgb;
+    }
+
+    private ScaledImage(int width, int height, double micronsPerPixel, int contentWidth, int contentHeight)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(width, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(height, 1);
+        if (contentWidth < 1 || contentWidth > width || contentHeight < 1 || contentHeight > height)
+        {
+            throw new ArgumentException("content size must be within the padded size");
+        }
+
         Width = width;
         Height = height;
         MicronsPerPixel = micronsPerPixel;
         ContentWidth = contentWidth;
         ContentHeight = contentHeight;
+    }
+
+    private ScaledImage(int width, int height, double micronsPerPixel, int contentWidth, int contentHeight, string? tempDirectory)
+        : this(width, height, micronsPerPixel, contentWidth, contentHeight)
+    {
+        string dir = tempDirectory ?? System.IO.Path.GetTempPath();
+        Directory.CreateDirectory(dir);
+        BackingFile = System.IO.Path.Combine(dir, "istar-scaled-" + Guid.NewGuid().ToString("N")[..12] + ".rgb");
+        var stream = new FileStream(BackingFile, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 4096, FileOptions.DeleteOnClose);
+        try
+        {
+            stream.SetLength(ByteLength);
+            _map = MemoryMappedFile.CreateFromFile(stream, null, ByteLength, MemoryMappedFileAccess.ReadWrite, HandleInheritability.None, leaveOpen: false);
+            _view = _map.CreateViewAccessor(0, ByteLength, MemoryMappedFileAccess.ReadWrite);
+            _view.SafeMemoryMappedViewHandle.AcquirePointer(ref _pointer);
+            _pointer += _view.PointerOffset;
+        }
+        catch
+        {
+            _view?.Dispose();
+            _map?.Dispose();
+            stream.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Padded width in pixels (multiple of 256 unless built otherwise).</summary>
@@ -47,9 +98,204 @@ public sealed class ScaledImage
     /// <summary>Block columns for 16-px blocks.</summary>
     public int BlockColumns => Width / 16;
 
-    /// <summary>All pixels, interleaved RGB, row-major.</summary>
-    public ReadOnlySpan<byte> Pixels => _rgb;
+    /// <summary>Bytes per row (Width × 3).</summary>
+    public int Stride => Width * 3;
+
+    /// <summary>Total bytes (Height × Width × 3).</summary>
+    public long ByteLength => (long)Height * Width * 3;
+
+    /// <summary>True when the pixels live in a memory-mapped temporary file rather than a managed array.</summary>
+    public bool IsFileBacked => _map is not null;
+
+    /// <summary>The temporary backing file (deleted on dispose), or null for in-memory images.</summary>
+    public string? BackingFile { get; }
+
+    /// <summary>All pixels, interleaved RGB, row-major. Only for images under 2 GiB; stream others with <see cref="ReadRows"/>.</summary>
+    public ReadOnlySpan<byte> Pixels
+    {
+        get
+        {
+            if (ByteLength > int.MaxValue)
+            {
+                throw new InvalidOperationException($"the {Width}×{Height} image is {ByteLength:N0} bytes, too large for one span; read it by strips with ReadRows.");
+            }
+
+            return Span(0, (int)ByteLength);
+        }
+    }
+
+    /// <summary>
+    /// Allocates a white (255) image of the given padded size. File-backed when <paramref name="fileBacked"/> is true,
+    /// or when null and the image exceeds <see cref="FileBackedThreshold"/>.
+    /// </summary>
+    public static ScaledImage CreateWhite(int width, int height, double micronsPerPixel, int contentWidth, int contentHeight, bool? fileBacked = null, string? tempDirectory = null)
+    {
+        long bytes = (long)width * height * 3;
+        bool useFile = fileBacked ?? bytes > FileBackedThreshold;
+        if (!useFile && bytes > Array.MaxLength)
+        {
+            useFile = true;
+        }
+
+        ScaledImage image = useFile
+            ? new ScaledImage(width, height, micronsPerPixel, contentWidth, contentHeight, tempDirectory)
+            : new ScaledImage(new byte[bytes], width, height, micronsPerPixel, contentWidth, contentHeight);
+        if (image.IsFileBacked)
+        {
+            // Only the padding must be written: content rows are filled by the producer.
+            image.FillPadding();
+        }
+        else
+        {
+            image._managed.AsSpan().Fill(255);
+        }
+
+        return image;
+    }
+
+    /// <summary>The padded size for a content size: each side rounded up to a multiple of <paramref name="multiple"/> (spec §4).</summary>
+    public static (int Width, int Height) PaddedSize(int contentWidth, int contentHeight, int multiple = 256) =>
+        (PadUp(contentWidth, multiple), PadUp(contentHeight, multiple));
+
+    /// <summary>Rounds <paramref name="n"/> up to a multiple of <paramref name="multiple"/>.</summary>
+    public static int PadUp(int n, int multiple) => checked((n + multiple - 1) / multiple * multiple);
+
+    /// <summary>
+    /// Loads an image already at the working pixel size (e.g. a saved <c>he.jpg</c>) and pads it with white to
+    /// multiples of <paramref name="padMultiple"/> (1 = no padding).
+    /// </summary>
+    public static ScaledImage Load(string path, double micronsPerPixel, int padMultiple = 256, bool? fileBacked = null)
+    {
+        using var slide = Slide.Open(path);
+        var (pw, ph) = PaddedSize(slide.Width, slide.Height, padMultiple);
+        var image = CreateWhite(pw, ph, micronsPerPixel, slide.Width, slide.Height, fileBacked);
+        try
+        {
+            int strip = Math.Max(1, (8 << 20) / (slide.Width * 3));
+            var buffer = new byte[strip * slide.Width * 3];
+            for (int y = 0; y < slide.Height; y += strip)
+            {
+                int n = Math.Min(strip, slide.Height - y);
+                slide.ReadRegionRgb(0, y, slide.Width, n, buffer);
+                image.WriteContentRows(y, n, buffer.AsSpan(0, n * slide.Width * 3));
+            }
+
+            return image;
+        }
+        catch
+        {
+            image.Dispose();
+            throw;
+        }
+    }
 
     /// <summary>Rows [y, y + count) as interleaved RGB.</summary>
-    public ReadOnlySpan<byte> ReadRows(int y, int count) => _rgb.AsSpan(y * Width * 3, count * Width * 3);
+    public ReadOnlySpan<byte> ReadRows(int y, int count)
+    {
+        CheckRows(y, count);
+        return Span((long)y * Stride, checked(count * Stride));
+    }
+
+    /// <summary>Rows [y, y + count) for writing (producers only).</summary>
+    internal Span<byte> WritableRows(int y, int count)
+    {
+        CheckRows(y, count);
+        return Span((long)y * Stride, checked(count * Stride));
+    }
+
+    /// <summary>Writes <paramref name="count"/> content rows (ContentWidth × 3 bytes each) starting at row <paramref name="y"/>.</summary>
+    internal void WriteContentRows(int y, int count, ReadOnlySpan<byte> rows)
+    {
+        int cw = ContentWidth * 3;
+        for (int r = 0; r < count; r++)
+        {
+            rows.Slice(r * cw, cw).CopyTo(WritableRows(y + r, 1));
+        }
+    }
+
+    /// <summary>Saves the padded image (PNG, JPEG or TIFF by extension; JPEG uses <paramref name="quality"/>).</summary>
+    public void Save(string path, int quality = 90)
+    {
+        using var image = ToVips();
+        if (path.EndsWith(".jpg", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".jpeg", StringComparison.OrdinalIgnoreCase))
+        {
+            image.Jpegsave(path, q: quality);
+        }
+        else if (path.EndsWith(".tif", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".tiff", StringComparison.OrdinalIgnoreCase))
+        {
+            image.Tiffsave(path, compression: Enums.ForeignTiffCompression.Jpeg, q: quality, tile: true, pyramid: true, bigtiff: ByteLength > (3L << 30));
+        }
+        else
+        {
+            image.WriteToFile(path);
+        }
+    }
+
+    /// <summary>A libvips view of the pixels (no copy for file-backed images; valid while this image lives).</summary>
+    internal Image ToVips()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_managed is not null)
+        {
+            return Image.NewFromMemory(_managed, Width, Height, 3, Enums.BandFormat.Uchar);
+        }
+
+        return Image.NewFromMemory((IntPtr)_pointer, (ulong)ByteLength, Width, Height, 3, Enums.BandFormat.Uchar);
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        if (_view is not null)
+        {
+            _view.SafeMemoryMappedViewHandle.ReleasePointer();
+            _view.Dispose();
+        }
+
+        _map?.Dispose();
+        _pointer = null;
+    }
+
+    private void FillPadding()
+    {
+        int cw = ContentWidth * 3;
+        for (int y = 0; y < Height; y++)
+        {
+            var row = WritableRows(y, 1);
+            if (y >= ContentHeight)
+            {
+                row.Fill(255);
+            }
+            else if (cw < row.Length)
+            {
+                row[cw..].Fill(255);
+            }
+        }
+    }
+
+    private void CheckRows(int y, int count)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (y < 0 || count < 0 || (long)y + count > Height)
+        {
+            throw new ArgumentOutOfRangeException(nameof(y), $"rows [{y}, {(long)y + count}) are outside 0–{Height}");
+        }
+    }
+
+    private Span<byte> Span(long offset, int length)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_managed is not null)
+        {
+            return _managed.AsSpan((int)offset, length);
+        }
+
+        return new Span<byte>(_pointer + offset, length);
+    }
 }
