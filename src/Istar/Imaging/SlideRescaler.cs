@@ -1,0 +1,153 @@
+using Istar.Pipeline;
+using NetVips;
+
+namespace Istar.Imaging;
+
+/// <summary>How the slide is resampled to the working pixel size.</summary>
+public enum RescaleMethod
+{
+    /// <summary>
+    /// libvips <c>resize</c> (Lanczos-3 reduce after an integer box shrink when shrinking; the same kernel as an
+    /// interpolating upsampler when enlarging), multi-stage and streamed. Output size is the reference's, but pixel
+    /// values differ from the reference's Gaussian-then-bilinear (sharper, by a few grey levels at edges).
+    /// </summary>
+    Fast,
+
+    /// <summary>
+    /// The reference's scikit-image anti-aliased bilinear rescale reproduced bit for bit (spec §3,
+    /// <see cref="FaithfulRescaler"/>), streamed by rows; about 3–5× slower than <see cref="Fast"/>.
+    /// </summary>
+    Faithful,
+}
+
+/// <summary>
+/// Step 1 + 2 of the reference (spec §3–4): rescale the slide from its raw pixel size to the working pixel size and pad
+/// bottom/right with white to multiples of 256 px, giving a <see cref="ScaledImage"/>.
+/// </summary>
+/// <remarks>
+/// Unlike the reference, nothing is re-encoded as JPEG between the steps (the reference writes <c>he-scaled.jpg</c>
+/// and <c>he.jpg</c> at quality 75, spec §16.11): the rescaled pixels go straight into the padded image, so the
+/// result is the reference's before its two JPEG round trips.
+/// </remarks>
+public static class SlideRescaler
+{
+    /// <summary>Padding multiple of the reference (spec §4).</summary>
+    public const int PadMultiple = 256;
+
+    /// <summary>The scale factor <c>raw / target</c> as the reference computes it.</summary>
+    public static double ScaleFactor(double rawMicronsPerPixel, double targetMicronsPerPixel) => rawMicronsPerPixel / targetMicronsPerPixel;
+
+    /// <summary>The rescaled (unpadded) size of a slide: <c>max(1, round_half_even(scale · side))</c> per axis.</summary>
+    public static (int Width, int Height) ScaledSize(int width, int height, double rawMicronsPerPixel, double targetMicronsPerPixel = 0.5) =>
+        FaithfulRescaler.OutputSize(width, height, ScaleFactor(rawMicronsPerPixel, targetMicronsPerPixel));
+
+    /// <summary>
+    /// Rescales <paramref name="slide"/> from <paramref name="rawMicronsPerPixel"/> to
+    /// <paramref name="targetMicronsPerPixel"/> and pads to multiples of <paramref name="padMultiple"/> with white.
+    /// The result is file-backed (see <see cref="ScaledImage"/>) when large unless <paramref name="fileBacked"/> says otherwise.
+    /// </summary>
+    public static ScaledImage Rescale(
+        Slide slide,
+        double rawMicronsPerPixel,
+        double targetMicronsPerPixel = 0.5,
+        RescaleMethod method = RescaleMethod.Fast,
+        int padMultiple = PadMultiple,
+        bool? fileBacked = null,
+        string? tempDirectory = null,
+        IRunLog? log = null,
+        CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(slide);
+        if (!(rawMicronsPerPixel > 0) || !(targetMicronsPerPixel > 0) || !double.IsFinite(rawMicronsPerPixel) || !double.IsFinite(targetMicronsPerPixel))
+        {
+            throw new ArgumentOutOfRangeException(nameof(rawMicronsPerPixel), "pixel sizes must be positive and finite");
+        }
+
+        ArgumentOutOfRangeException.ThrowIfLessThan(padMultiple, 1);
+        log ??= SilentRunLog.Instance;
+        double scale = ScaleFactor(rawMicronsPerPixel, targetMicronsPerPixel);
+        var (ow, oh) = FaithfulRescaler.OutputSize(slide.Width, slide.Height, scale);
+        var (pw, ph) = ScaledImage.PaddedSize(ow, oh, padMultiple);
+        log.Info(FormattableString.Invariant($"[rescale] {slide.Width}×{slide.Height} px at {rawMicronsPerPixel:0.####} µm/px → {ow}×{oh} at {targetMicronsPerPixel:0.####} µm/px ({method}), padded to {pw}×{ph}"));
+        var image = ScaledImage.CreateWhite(pw, ph, targetMicronsPerPixel, ow, oh, fileBacked, tempDirectory);
+        try
+        {
+            using var progress = log.Begin("rescale", "Rescaling the slide", oh);
+            if (method == RescaleMethod.Faithful)
+            {
+                RunFaithful(slide, image, ow, oh, progress, cancellation);
+            }
+            else
+            {
+                RunFast(slide, image, ow, oh, progress, cancellation);
+            }
+
+            return image;
+        }
+        catch
+        {
+            image.Dispose();
+            throw;
+        }
+    }
+
+    private static void RunFaithful(Slide slide, ScaledImage image, int ow, int oh, IProgressTask progress, CancellationToken cancellation)
+    {
+        using var source = new SlideRowSource(slide);
+        int rowBytes = ow * 3;
+        FaithfulRescaler.Run(source, ow, oh, 0f, 255f, (o, row) =>
+        {
+            FaithfulRescaler.TruncateToBytes(row, image.WritableRows(o, 1)[..rowBytes]);
+            if ((o & 255) == 255 || o == oh - 1)
+            {
+                progress.Advance((o & 255) + 1);
+            }
+        }, cancellation);
+    }
+
+    private static void RunFast(Slide slide, ScaledImage image, int ow, int oh, IProgressTask progress, CancellationToken cancellation)
+    {
+        try
+        {
+            using var file = Image.NewFromFile(slide.Path, access: Enums.Access.Sequential, failOn: Enums.FailOn.Error);
+            using var rgb = Slide.ToRgb8(file);
+            using var resized = FastResize(rgb, ow, oh);
+            using var region = Region.New(resized);
+            int rowBytes = ow * 3;
+            int strip = Math.Clamp((16 << 20) / Math.Max(1, rowBytes), 16, 1024);
+            for (int y = 0; y < oh; y += strip)
+            {
+                cancellation.ThrowIfCancellationRequested();
+                int n = Math.Min(strip, oh - y);
+                byte[] data = region.Fetch(0, y, ow, n);
+                image.WriteContentRows(y, n, data.AsSpan(0, n * rowBytes));
+                progress.Advance(n);
+            }
+        }
+        catch (VipsException e)
+        {
+            throw Slide.Unreadable(slide.Path, e);
+        }
+    }
+
+    /// <summary>libvips resize to exactly <paramref name="width"/> × <paramref name="height"/> (per-axis scales).</summary>
+    internal static Image FastResize(Image rgb, int width, int height)
+    {
+        double hscale = (double)width / rgb.Width;
+        double vscale = (double)height / rgb.Height;
+        Image resized = rgb.Width == width && rgb.Height == height
+            ? rgb.Copy()
+            : rgb.Resize(hscale, kernel: Enums.Kernel.Lanczos3, vscale: vscale);
+        if (resized.Width == width && resized.Height == height)
+        {
+            return resized;
+        }
+
+        // libvips rounds its own output size; trim or edge-extend the last row/column to the reference's size.
+        using (resized)
+        {
+            using var cropped = resized.Crop(0, 0, Math.Min(width, resized.Width), Math.Min(height, resized.Height));
+            return cropped.Embed(0, 0, width, height, extend: Enums.Extend.Copy);
+        }
+    }
+}
