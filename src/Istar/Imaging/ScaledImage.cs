@@ -15,8 +15,11 @@ namespace Istar.Imaging;
 /// </remarks>
 public sealed unsafe class ScaledImage : IDisposable
 {
-    /// <summary>Images larger than this (bytes) are file-backed by default: 512 MiB.</summary>
-    public const long FileBackedThreshold = 512L << 20;
+    /// <summary>Images larger than this (bytes) are file-backed by default: 256 MiB.</summary>
+    public const long FileBackedThreshold = 256L << 20;
+
+    /// <summary>Size of the libvips native (<c>.v</c>) header that precedes the raw pixels.</summary>
+    private const int VipsHeaderBytes = 64;
 
     private readonly byte[]? _managed;
     private readonly MemoryMappedFile? _map;
@@ -54,17 +57,28 @@ public sealed unsafe class ScaledImage : IDisposable
     }
 
     private ScaledImage(int width, int height, double micronsPerPixel, int contentWidth, int contentHeight, string? tempDirectory)
+        : this(width, height, micronsPerPixel, contentWidth, contentHeight, NewTempPath(tempDirectory, ".rgb"), existing: false, offset: 0)
+    {
+    }
+
+    private ScaledImage(int width, int height, double micronsPerPixel, int contentWidth, int contentHeight, string backingFile, bool existing, long offset)
         : this(width, height, micronsPerPixel, contentWidth, contentHeight)
     {
-        string dir = tempDirectory ?? System.IO.Path.GetTempPath();
-        Directory.CreateDirectory(dir);
-        BackingFile = System.IO.Path.Combine(dir, "istar-scaled-" + Guid.NewGuid().ToString("N")[..12] + ".rgb");
-        var stream = new FileStream(BackingFile, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 4096, FileOptions.DeleteOnClose);
+        BackingFile = backingFile;
+        var stream = new FileStream(BackingFile, existing ? FileMode.Open : FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 4096, FileOptions.DeleteOnClose);
         try
         {
-            stream.SetLength(ByteLength);
-            _map = MemoryMappedFile.CreateFromFile(stream, null, ByteLength, MemoryMappedFileAccess.ReadWrite, HandleInheritability.None, leaveOpen: false);
-            _view = _map.CreateViewAccessor(0, ByteLength, MemoryMappedFileAccess.ReadWrite);
+            if (!existing)
+            {
+                stream.SetLength(ByteLength);
+            }
+            else if (stream.Length < offset + ByteLength)
+            {
+                throw new InvalidDataException($"{BackingFile} holds {stream.Length} bytes, fewer than the {offset + ByteLength} expected");
+            }
+
+            _map = MemoryMappedFile.CreateFromFile(stream, null, 0, MemoryMappedFileAccess.ReadWrite, HandleInheritability.None, leaveOpen: false);
+            _view = _map.CreateViewAccessor(offset, ByteLength, MemoryMappedFileAccess.ReadWrite);
             _view.SafeMemoryMappedViewHandle.AcquirePointer(ref _pointer);
             _pointer += _view.PointerOffset;
         }
@@ -151,6 +165,35 @@ public sealed unsafe class ScaledImage : IDisposable
         }
 
         return image;
+    }
+
+    /// <summary>
+    /// Renders a libvips pipeline (already padded to its final size, 3-band uchar) into a new image with libvips's own
+    /// threaded sink: into a managed array when small, else into a temporary <c>.v</c> file that is then memory-mapped
+    /// in place (no copy through managed memory).
+    /// </summary>
+    internal static ScaledImage Render(Image padded, double micronsPerPixel, int contentWidth, int contentHeight, bool? fileBacked, string? tempDirectory)
+    {
+        long bytes = (long)padded.Width * padded.Height * 3;
+        bool useFile = fileBacked ?? bytes > FileBackedThreshold;
+        if (!useFile && bytes <= Array.MaxLength)
+        {
+            byte[] data = padded.WriteToMemory<byte>();
+            return new ScaledImage(data, padded.Width, padded.Height, micronsPerPixel, contentWidth, contentHeight);
+        }
+
+        string path = NewTempPath(tempDirectory, ".v");
+        try
+        {
+            padded.WriteToFile(path);
+            CheckVipsHeader(path, padded.Width, padded.Height);
+            return new ScaledImage(padded.Width, padded.Height, micronsPerPixel, contentWidth, contentHeight, path, existing: true, offset: VipsHeaderBytes);
+        }
+        catch
+        {
+            File.Delete(path);
+            throw;
+        }
     }
 
     /// <summary>The padded size for a content size: each side rounded up to a multiple of <paramref name="multiple"/> (spec §4).</summary>
@@ -260,6 +303,41 @@ public sealed unsafe class ScaledImage : IDisposable
 
         _map?.Dispose();
         _pointer = null;
+    }
+
+    private static string NewTempPath(string? tempDirectory, string extension)
+    {
+        string dir = tempDirectory ?? System.IO.Path.GetTempPath();
+        Directory.CreateDirectory(dir);
+        return System.IO.Path.Combine(dir, "istar-scaled-" + Guid.NewGuid().ToString("N")[..12] + extension);
+    }
+
+    /// <summary>Checks the magic, size, bands and format of a libvips native file before mapping its pixels.</summary>
+    private static void CheckVipsHeader(string path, int width, int height)
+    {
+        var h = new byte[VipsHeaderBytes];
+        using (var f = File.OpenRead(path))
+        {
+            f.ReadExactly(h);
+        }
+
+        uint magic = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(h);
+        if (magic != 0x08f2a6b6 && magic != 0xb6a6f208)
+        {
+            throw new InvalidDataException($"{path}: not a libvips native file");
+        }
+
+        // The magic gives the pixel byte order; header fields have been written in either order across versions.
+        bool Matches(bool littleEndian)
+        {
+            int Int(int at) => littleEndian ? System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(h.AsSpan(at)) : System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(h.AsSpan(at));
+            return Int(4) == width && Int(8) == height && Int(12) == 3 && Int(20) == 0;
+        }
+
+        if (!Matches(true) && !Matches(false))
+        {
+            throw new InvalidDataException($"{path}: unexpected libvips header for a {width}×{height} RGB uchar image");
+        }
     }
 
     private void FillPadding()
