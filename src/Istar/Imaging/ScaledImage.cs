@@ -262,6 +262,11 @@ public sealed unsafe class ScaledImage : IDisposable
         using var image = ToVips();
         if (path.EndsWith(".jpg", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".jpeg", StringComparison.OrdinalIgnoreCase))
         {
+            if (Width > 65535 || Height > 65535)
+            {
+                throw new InvalidOperationException($"JPEG cannot hold a {Width}×{Height} image (65,535 px a side at most); save it as .tif instead.");
+            }
+
             image.Jpegsave(path, q: quality);
         }
         else if (path.EndsWith(".tif", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".tiff", StringComparison.OrdinalIgnoreCase))

@@ -36,6 +36,12 @@ public static class SlideRescaler
     /// <summary>Padding multiple of the reference (spec §4).</summary>
     public const int PadMultiple = 256;
 
+    /// <summary>Largest output side accepted (px).</summary>
+    public const int MaxSide = 500_000;
+
+    /// <summary>Largest output area accepted (px): 20 gigapixels, a 7 × 7 cm section at 0.5 µm/px is about 20 G.</summary>
+    public const long MaxOutputPixels = 20_000_000_000;
+
     /// <summary>The scale factor <c>raw / target</c> as the reference computes it.</summary>
     public static double ScaleFactor(double rawMicronsPerPixel, double targetMicronsPerPixel) => rawMicronsPerPixel / targetMicronsPerPixel;
 
@@ -69,6 +75,14 @@ public static class SlideRescaler
         log ??= SilentRunLog.Instance;
         double scale = ScaleFactor(rawMicronsPerPixel, targetMicronsPerPixel);
         var (ow, oh) = FaithfulRescaler.OutputSize(slide.Width, slide.Height, scale);
+        if ((long)ow * oh > MaxOutputPixels || ow > MaxSide || oh > MaxSide)
+        {
+            throw new Istar.Input.InputException(
+                slide.Path,
+                FormattableString.Invariant($"rescaling {slide.Width}×{slide.Height} px from {rawMicronsPerPixel:0.####} to {targetMicronsPerPixel:0.####} µm/px would give {ow}×{oh} px, more than this tool handles ({MaxSide:N0} px a side, {MaxOutputPixels / 1e9:0} gigapixels)."),
+                "Check the raw pixel size (µm per full-resolution pixel): it is probably in the wrong unit.");
+        }
+
         var (pw, ph) = ScaledImage.PaddedSize(ow, oh, padMultiple);
         log.Info(FormattableString.Invariant($"[rescale] {slide.Width}×{slide.Height} px at {rawMicronsPerPixel:0.####} µm/px → {ow}×{oh} at {targetMicronsPerPixel:0.####} µm/px ({method}), padded to {pw}×{ph}"));
         if (method == RescaleMethod.Fast)
@@ -129,9 +143,22 @@ public static class SlideRescaler
     {
         double hscale = (double)width / rgb.Width;
         double vscale = (double)height / rgb.Height;
-        Image resized = rgb.Width == width && rgb.Height == height
-            ? rgb.Copy()
-            : rgb.Resize(hscale, kernel: hscale > 1 && vscale > 1 ? Enums.Kernel.Linear : Enums.Kernel.Lanczos3, vscale: vscale);
+        Image resized;
+        if (rgb.Width == width && rgb.Height == height)
+        {
+            resized = rgb.Copy();
+        }
+        else if (hscale < 1 && vscale < 1)
+        {
+            resized = rgb.Resize(hscale, kernel: Enums.Kernel.Lanczos3, vscale: vscale);
+        }
+        else
+        {
+            // Enlarging (or nearly 1:1): bilinear with the reference's pixel-area alignment, source = (o + 0.5) / s − 0.5.
+            // (libvips resize's own upsizing path is offset by a fraction of a pixel against that convention.)
+            using var bilinear = Interpolate.NewFromName("bilinear");
+            resized = rgb.Affine([hscale, 0, 0, vscale], interpolate: bilinear, oarea: [0, 0, width, height], idx: 0.5, idy: 0.5, odx: -0.5, ody: -0.5, extend: Enums.Extend.Copy);
+        }
         if (resized.Width == width && resized.Height == height)
         {
             return resized;

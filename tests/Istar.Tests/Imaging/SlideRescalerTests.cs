@@ -193,3 +193,61 @@ public class SlideRescalerTests
         return dst;
     }
 }
+
+public class FastRescaleTests
+{
+    private readonly ITestOutputHelper _output;
+
+    public FastRescaleTests(ITestOutputHelper output) => _output = output;
+
+    [Theory]
+    [InlineData("rescale_in.png", "rescale_out_uint8.npy", 0.3075, 1.5)]
+    [InlineData("rescale_up_in.png", "rescale_up_out_uint8.npy", 0.686, 1.0)]
+    public void Fast_rescale_has_the_reference_size_and_stays_close_to_its_values(string input, string expectedFile, double raw, double meanBound)
+    {
+        using var slide = Slide.Open(SharedData.Require("fixtures", "hipt", input));
+        var expected = Istar.Formats.Npy.NpyArray.Read(SharedData.Require("fixtures", "hipt", expectedFile));
+
+        using var image = SlideRescaler.Rescale(slide, raw, 0.5, RescaleMethod.Fast, cancellation: TestContext.Current.CancellationToken);
+
+        int h = expected.Shape[0], w = expected.Shape[1];
+        Assert.Equal((w, h), (image.ContentWidth, image.ContentHeight));
+        double sum = 0;
+        int max = 0;
+        for (int y = 0; y < h; y++)
+        {
+            var row = image.ReadRows(y, 1);
+            for (int x = 0; x < w * 3; x++)
+            {
+                int d = Math.Abs(row[x] - (int)expected.Values[(y * w * 3) + x]);
+                sum += d;
+                max = Math.Max(max, d);
+            }
+        }
+
+        double mean = sum / (w * h * 3);
+        _output.WriteLine($"{input}: fast vs reference uint8 mean abs {mean:0.###}, max {max}");
+        Assert.True(mean < meanBound, $"mean abs difference {mean}");
+    }
+}
+
+public class RescaleGuardTests
+{
+    [Fact]
+    public void An_absurd_raw_pixel_size_is_an_input_error_before_any_allocation()
+    {
+        using var slide = Slide.Open(SharedData.CmuSvs);
+
+        var e = Assert.Throws<Istar.Input.InputException>(() => SlideRescaler.Rescale(slide, 499, 0.5, cancellation: TestContext.Current.CancellationToken));
+        Assert.Contains("raw pixel size", e.Hint, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Output_size_follows_round_half_even_per_axis_with_a_minimum_of_one()
+    {
+        Assert.Equal((158, 125), SlideRescaler.ScaledSize(257, 203, 0.3075));
+        Assert.Equal((73, 56), SlideRescaler.ScaledSize(53, 41, 0.686));
+        Assert.Equal((1, 1), SlideRescaler.ScaledSize(3, 2, 0.01));
+        Assert.Equal((2, 2), SlideRescaler.ScaledSize(5, 3, 0.5 * 0.5));
+    }
+}
