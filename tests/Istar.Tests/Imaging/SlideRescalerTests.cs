@@ -61,6 +61,29 @@ public class SlideRescalerTests
         Assert.Equal(naive, streamed);
     }
 
+    [Theory]
+    [InlineData(0.3)]
+    [InlineData(1.7)]
+    public void Clipping_to_the_input_range_never_binds_so_streamed_runs_may_clip_to_0_255(double scale)
+    {
+        const int w = 211, h = 173;
+        var rng = new Random(5);
+        var rgb = new byte[w * h * 3];
+        for (int i = 0; i < rgb.Length; i++)
+        {
+            // Flat runs at the extremes (where rounding could overshoot) and noise in between.
+            rgb[i] = (i / 300 % 3) switch { 0 => 37, 1 => 200, _ => (byte)rng.Next(37, 201) };
+        }
+
+        var (ow, oh) = FaithfulRescaler.OutputSize(w, h, scale);
+        var tight = new float[ow * oh * 3];
+        var loose = new float[ow * oh * 3];
+        FaithfulRescaler.Run(new MemoryRowSource(rgb, w, h), ow, oh, 37f, 200f, (o, row) => row.CopyTo(tight.AsSpan(o * ow * 3)), TestContext.Current.CancellationToken);
+        FaithfulRescaler.Run(new MemoryRowSource(rgb, w, h), ow, oh, 0f, 255f, (o, row) => row.CopyTo(loose.AsSpan(o * ow * 3)), TestContext.Current.CancellationToken);
+
+        Assert.Equal(tight, loose);
+    }
+
     [Fact]
     public void Fast_and_faithful_rescales_of_the_svs_agree_in_size_and_closely_in_value()
     {
