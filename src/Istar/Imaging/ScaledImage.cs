@@ -239,6 +239,49 @@ public sealed unsafe class ScaledImage : IDisposable
         return Span((long)y * Stride, checked(count * Stride));
     }
 
+    /// <summary>
+    /// Copies the region [x, x + width) × [y, y + height) as interleaved RGB into <paramref name="destination"/>.
+    /// Pixels outside the image repeat the nearest edge pixel (NumPy <c>np.pad(mode='edge')</c>, as the reference's
+    /// <c>patchify</c> pads 4096-px tiles).
+    /// </summary>
+    public void CopyRegion(int x, int y, int width, int height, Span<byte> destination)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentOutOfRangeException.ThrowIfLessThan(width, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(height, 1);
+        if (destination.Length < (long)width * height * 3)
+        {
+            throw new ArgumentException("destination is too small", nameof(destination));
+        }
+
+        int x0 = Math.Clamp(x, 0, Width), x1 = Math.Clamp(x + width, 0, Width);
+        for (int r = 0; r < height; r++)
+        {
+            int sy = Math.Clamp(y + r, 0, Height - 1);
+            var src = ReadRows(sy, 1);
+            var dst = destination.Slice(r * width * 3, width * 3);
+            if (x1 > x0)
+            {
+                src[(x0 * 3)..(x1 * 3)].CopyTo(dst[((x0 - x) * 3)..]);
+            }
+
+            for (int c = 0; c < width; c++)
+            {
+                int sx = x + c;
+                if (sx >= x0 && sx < x1)
+                {
+                    c = x1 - x - 1;
+                    continue;
+                }
+
+                int e = Math.Clamp(sx, 0, Width - 1) * 3;
+                dst[c * 3] = src[e];
+                dst[(c * 3) + 1] = src[e + 1];
+                dst[(c * 3) + 2] = src[e + 2];
+            }
+        }
+    }
+
     /// <summary>Rows [y, y + count) for writing (producers only).</summary>
     internal Span<byte> WritableRows(int y, int count)
     {

@@ -87,4 +87,30 @@ public class ScaledImageTests
         var back = RgbImage.Load(dir.File("padded.png"));
         Assert.Equal(loaded.Pixels.ToArray(), back.Pixels);
     }
+
+    [Fact]
+    public void Copying_a_region_beyond_the_edges_repeats_the_edge_pixels_like_numpy_edge_padding()
+    {
+        byte[] rgb = SlideTests.Gradient(5, 4);
+        using var image = new ScaledImage(rgb, 5, 4, 0.5, 5, 4);
+        var region = new byte[8 * 7 * 3];
+
+        image.CopyRegion(-2, -1, 8, 7, region);
+
+        for (int r = 0; r < 7; r++)
+        {
+            for (int c = 0; c < 8; c++)
+            {
+                int sy = Math.Clamp(r - 1, 0, 3), sx = Math.Clamp(c - 2, 0, 4);
+                for (int k = 0; k < 3; k++)
+                {
+                    Assert.Equal(rgb[(sy * 5 + sx) * 3 + k], region[(r * 8 + c) * 3 + k]);
+                }
+            }
+        }
+
+        var inside = new byte[2 * 2 * 3];
+        image.CopyRegion(1, 1, 2, 2, inside);
+        Assert.Equal(rgb.AsSpan((1 * 5 + 1) * 3, 6).ToArray(), inside[..6]);
+    }
 }
