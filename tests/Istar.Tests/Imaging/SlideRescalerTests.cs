@@ -112,6 +112,28 @@ public class SlideRescalerTests
     }
 
     [Fact]
+    public void Faithful_rescale_of_a_tiled_tiff_streams_without_holding_the_slide_as_floats()
+    {
+        using var dir = new TempDir();
+        string path = dir.File("slide.tif");
+        const int w = 3000, h = 2000;
+        using (var img = Image.NewFromMemory(SlideTests.Gradient(w, h), w, h, 3, Enums.BandFormat.Uchar))
+        {
+            img.Tiffsave(path, compression: Enums.ForeignTiffCompression.Jpeg, tile: true, pyramid: true, bigtiff: true);
+        }
+
+        using var slide = Slide.Open(path);
+        long before = GC.GetTotalAllocatedBytes(precise: true);
+        using var image = SlideRescaler.Rescale(slide, 0.25, 0.5, RescaleMethod.Faithful, cancellation: TestContext.Current.CancellationToken);
+        long allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
+
+        Assert.Equal((1500, 1000, 1536, 1024), (image.ContentWidth, image.ContentHeight, image.Width, image.Height));
+        long wholeSlideAsFloats = (long)w * h * 3 * sizeof(float);
+        _output.WriteLine($"managed allocations {allocated / 1e6:0.0} MB (whole slide as float32 would be {wholeSlideAsFloats / 1e6:0} MB)");
+        Assert.True(allocated < wholeSlideAsFloats / 2, $"allocated {allocated}");
+    }
+
+    [Fact]
     public void The_her2_jpeg_rescales_to_half_micron_streamed_into_a_file_backed_image()
     {
         string path = SharedData.Require("data", "her2st-legacy-st", "ST-imgs", "B", "B4", "BT10737_D2_HE.jpg");
