@@ -40,7 +40,7 @@ internal sealed class SlideRowSource : IRgbRowSource, IDisposable
         _path = slide.Path;
         try
         {
-            _file = Image.NewFromFile(slide.Path, access: Enums.Access.Sequential, failOn: Enums.FailOn.Error);
+            _file = slide.OpenSequential();
             _rgb = Slide.ToRgb8(_file);
             _region = Region.New(_rgb);
         }

@@ -21,9 +21,10 @@ public sealed partial class Slide : IDisposable
     private readonly Image _image;
     private readonly Image _rgb;
 
-    private Slide(string path, Image image, IReadOnlyList<string> conversions)
+    private Slide(string path, Image image, int page, IReadOnlyList<string> conversions)
     {
         Path = path;
+        Page = page;
         _image = image;
         Conversions = conversions;
         _rgb = ToRgb8(image);
@@ -52,6 +53,12 @@ public sealed partial class Slide : IDisposable
 
     /// <summary>Pages (pyramid levels, associated images) in the file; 1 for JPEG/PNG.</summary>
     public int Pages => _image.Contains("n-pages") ? (int)_image.Get("n-pages") : 1;
+
+    /// <summary>
+    /// The TIFF page read as level 0: the largest page (0 for SVS, pyramids written level 0 first, JPEG and PNG; a
+    /// later page when a file stores a thumbnail or label first).
+    /// </summary>
+    public int Page { get; }
 
     /// <summary>The conversions applied to reach 8-bit RGB, each as a sentence (empty for 8-bit RGB input).</summary>
     public IReadOnlyList<string> Conversions { get; }
@@ -96,6 +103,23 @@ public sealed partial class Slide : IDisposable
             throw Unreadable(path, e);
         }
 
+        int page = 0;
+        try
+        {
+            page = LargestPage(path, image);
+            if (page != 0)
+            {
+                image.Dispose();
+                image = Load(path, page, Enums.Access.Random);
+                log?.Info($"{path}: page {page} is the largest image in the file and is read as the slide.");
+            }
+        }
+        catch (VipsException e)
+        {
+            image.Dispose();
+            throw Unreadable(path, e);
+        }
+
         if (image.Width <= 0 || image.Height <= 0)
         {
             image.Dispose();
@@ -108,7 +132,7 @@ public sealed partial class Slide : IDisposable
             log?.Warn($"{path}: {c}");
         }
 
-        return new Slide(path, image, conversions);
+        return new Slide(path, image, page, conversions);
     }
 
     /// <summary>
@@ -207,7 +231,9 @@ public sealed partial class Slide : IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(maxSide, 1);
         try
         {
-            using var thumb = Image.Thumbnail(Path, maxSide, height: maxSide, size: Enums.Size.Down, failOn: Enums.FailOn.Error);
+            using var thumb = Page == 0
+                ? Image.Thumbnail(Path, maxSide, height: maxSide, size: Enums.Size.Down, failOn: Enums.FailOn.Error)
+                : _image.ThumbnailImage(maxSide, height: maxSide, size: Enums.Size.Down);
             using var rgb = ToRgb8(thumb);
             return new RgbImage(rgb.Width, rgb.Height, rgb.WriteToMemory<byte>());
         }
@@ -215,6 +241,39 @@ public sealed partial class Slide : IDisposable
         {
             throw Unreadable(Path, e);
         }
+    }
+
+    /// <summary>A second libvips image of level 0 for one top-to-bottom pass (decodes JPEG/strip TIFF in strips).</summary>
+    internal Image OpenSequential() => Load(Path, Page, Enums.Access.Sequential);
+
+    private static Image Load(string path, int page, Enums.Access access) =>
+        page == 0
+            ? Image.NewFromFile(path, access: access, failOn: Enums.FailOn.Error)
+            : Image.NewFromFile(path, access: access, failOn: Enums.FailOn.Error, kwargs: new VOption { { "page", page } });
+
+    /// <summary>The index of the largest page of a multi-page TIFF (headers only; the first of equals wins).</summary>
+    private static int LargestPage(string path, Image first)
+    {
+        if (!first.Contains("n-pages") || !first.Contains("vips-loader") || (first.Get("vips-loader") as string) != "tiffload")
+        {
+            return 0;
+        }
+
+        int pages = Math.Min((int)first.Get("n-pages"), 64);
+        int best = 0;
+        long bestArea = (long)first.Width * first.Height;
+        for (int p = 1; p < pages; p++)
+        {
+            using var candidate = Load(path, p, Enums.Access.Random);
+            long area = (long)candidate.Width * candidate.Height;
+            if (area > bestArea)
+            {
+                best = p;
+                bestArea = area;
+            }
+        }
+
+        return best;
     }
 
     /// <summary>Converts any band layout and sample format to 3-band uchar RGB (see the class remarks).</summary>

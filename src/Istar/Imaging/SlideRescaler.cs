@@ -51,6 +51,10 @@ public static class SlideRescaler
     public static (int Width, int Height) ScaledSize(int width, int height, double rawMicronsPerPixel, double targetMicronsPerPixel = 0.5) =>
         FaithfulRescaler.OutputSize(width, height, ScaleFactor(rawMicronsPerPixel, targetMicronsPerPixel));
 
+    /// <summary>As <see cref="Rescale(Slide, double, double, RescaleMethod, int, bool?, string?, IRunLog?, CancellationToken)"/> with the raw pixel size as a <see cref="Istar.Input.PixelSize"/>.</summary>
+    public static ScaledImage Rescale(Slide slide, Istar.Input.PixelSize raw, double targetMicronsPerPixel = 0.5, RescaleMethod method = RescaleMethod.Fast, IRunLog? log = null, CancellationToken cancellation = default) =>
+        Rescale(slide, raw.MicronsPerPixel, targetMicronsPerPixel, method, log: log, cancellation: cancellation);
+
     /// <summary>
     /// Rescales <paramref name="slide"/> from <paramref name="rawMicronsPerPixel"/> to
     /// <paramref name="targetMicronsPerPixel"/> and pads to multiples of <paramref name="padMultiple"/> with white.
@@ -126,7 +130,7 @@ public static class SlideRescaler
         using var progress = log.Begin("rescale", "Rescaling the slide", oh);
         try
         {
-            using var file = Image.NewFromFile(slide.Path, access: Enums.Access.Sequential, failOn: Enums.FailOn.Error);
+            using var file = slide.OpenSequential();
             using var rgb = Slide.ToRgb8(file);
             using var resized = FastResize(rgb, ow, oh);
             using var padded = resized.Embed(0, 0, pw, ph, extend: Enums.Extend.White);

@@ -256,6 +256,83 @@ public class SlideTests
         Assert.Equal(thumb.Width * thumb.Height * 3, thumb.Pixels.Length);
     }
 
+    [Fact]
+    public void A_tiff_whose_first_page_is_a_thumbnail_is_read_from_its_largest_page()
+    {
+        using var dir = new TempDir();
+        string path = dir.File("thumb-first.tif");
+        byte[] small = Gradient(8, 6), large = Gradient(40, 30);
+        File.WriteAllBytes(path, TwoPageTiff((8, 6, small), (40, 30, large)));
+
+        var log = new RecordingLog();
+        using var slide = Slide.Open(path, log);
+
+        Assert.Equal(1, slide.Page);
+        Assert.Equal((40, 30), (slide.Width, slide.Height));
+        Assert.Equal(large, slide.ReadRegionRgb(0, 0, 40, 30));
+        using var scaled = SlideRescaler.Rescale(slide, 0.5, 0.5, RescaleMethod.Faithful, cancellation: TestContext.Current.CancellationToken);
+        Assert.Equal((40, 30), (scaled.ContentWidth, scaled.ContentHeight));
+        Assert.True(scaled.ReadRows(29, 1)[..120].SequenceEqual(large.AsSpan(29 * 120, 120)));
+        Assert.Equal(40, slide.Thumbnail(100).Width);
+        Assert.Single(log.Infos);
+    }
+
+    /// <summary>A little-endian classic TIFF with two uncompressed RGB pages of different sizes.</summary>
+    private static byte[] TwoPageTiff(params (int W, int H, byte[] Rgb)[] pages)
+    {
+        using var ms = new MemoryStream();
+        using var bw = new BinaryWriter(ms);
+        bw.Write("II"u8);
+        bw.Write((ushort)42);
+        bw.Write(0u); // first IFD offset, patched below
+        long previousLink = 4;
+        foreach (var (w, h, rgb) in pages)
+        {
+            long bps = ms.Position;
+            bw.Write((ushort)8);
+            bw.Write((ushort)8);
+            bw.Write((ushort)8);
+            long data = ms.Position;
+            bw.Write(rgb);
+            if ((ms.Position & 1) != 0)
+            {
+                bw.Write((byte)0);
+            }
+
+            long ifd = ms.Position;
+            ms.Position = previousLink;
+            bw.Write((uint)ifd);
+            ms.Position = ifd;
+            var entries = new (ushort Tag, ushort Type, uint Count, uint Value)[]
+            {
+                (256, 4, 1, (uint)w), (257, 4, 1, (uint)h), (258, 3, 3, (uint)bps), (259, 3, 1, 1), (262, 3, 1, 2),
+                (273, 4, 1, (uint)data), (277, 3, 1, 3), (278, 4, 1, (uint)h), (279, 4, 1, (uint)rgb.Length), (284, 3, 1, 1),
+            };
+            bw.Write((ushort)entries.Length);
+            foreach (var e in entries)
+            {
+                bw.Write(e.Tag);
+                bw.Write(e.Type);
+                bw.Write(e.Count);
+                if (e.Type == 3 && e.Count == 1)
+                {
+                    bw.Write((ushort)e.Value);
+                    bw.Write((ushort)0);
+                }
+                else
+                {
+                    bw.Write(e.Value);
+                }
+            }
+
+            previousLink = ms.Position;
+            bw.Write(0u);
+        }
+
+        bw.Flush();
+        return ms.ToArray();
+    }
+
     /// <summary>Rewrites the Compression tag (259) of IFD 0 of a little-endian classic TIFF.</summary>
     private static void PatchCompression(string path, ushort value)
     {
