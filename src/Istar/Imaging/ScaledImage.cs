@@ -10,7 +10,8 @@ namespace Istar.Imaging;
 /// <remarks>
 /// A 0.5 µm/px section of a few cm² is several GB, so the pixels need not be one managed array: images above
 /// <see cref="FileBackedThreshold"/> bytes (or when asked) live in a memory-mapped temporary file that is deleted
-/// on <see cref="Dispose"/> (and by the OS when the process ends). Whole-slide users stream by strips through
+/// on <see cref="Dispose"/> (and by the OS when the process ends). The folder is the one passed, else
+/// <c>$ISTAR_TEMP</c>, else the system temp folder (choose a disk, not a RAM-backed tmpfs, for whole slides). Whole-slide users stream by strips through
 /// <see cref="ReadRows"/>; <see cref="Pixels"/> is only available below 2 GiB.
 /// </remarks>
 public sealed unsafe class ScaledImage : IDisposable
@@ -65,7 +66,10 @@ public sealed unsafe class ScaledImage : IDisposable
         : this(width, height, micronsPerPixel, contentWidth, contentHeight)
     {
         BackingFile = backingFile;
-        var stream = new FileStream(BackingFile, existing ? FileMode.Open : FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 4096, FileOptions.DeleteOnClose);
+        // On Unix the file is unlinked as soon as it is mapped, so nothing is left behind even if the process dies;
+        // elsewhere it is deleted when the mapping closes.
+        bool unlinkNow = !OperatingSystem.IsWindows();
+        var stream = new FileStream(BackingFile, existing ? FileMode.Open : FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 4096, unlinkNow ? FileOptions.None : FileOptions.DeleteOnClose);
         try
         {
             if (!existing)
@@ -81,12 +85,17 @@ public sealed unsafe class ScaledImage : IDisposable
             _view = _map.CreateViewAccessor(offset, ByteLength, MemoryMappedFileAccess.ReadWrite);
             _view.SafeMemoryMappedViewHandle.AcquirePointer(ref _pointer);
             _pointer += _view.PointerOffset;
+            if (unlinkNow)
+            {
+                File.Delete(BackingFile);
+            }
         }
         catch
         {
             _view?.Dispose();
             _map?.Dispose();
             stream.Dispose();
+            File.Delete(BackingFile);
             throw;
         }
     }
@@ -121,7 +130,10 @@ public sealed unsafe class ScaledImage : IDisposable
     /// <summary>True when the pixels live in a memory-mapped temporary file rather than a managed array.</summary>
     public bool IsFileBacked => _map is not null;
 
-    /// <summary>The temporary backing file (deleted on dispose), or null for in-memory images.</summary>
+    /// <summary>
+    /// The temporary backing file, or null for in-memory images. On Linux/macOS it is unlinked as soon as it is mapped
+    /// (the space is freed when the image is disposed or the process ends); on Windows it is deleted on dispose.
+    /// </summary>
     public string? BackingFile { get; }
 
     /// <summary>All pixels, interleaved RGB, row-major. Only for images under 2 GiB; stream others with <see cref="ReadRows"/>.</summary>
@@ -355,7 +367,8 @@ public sealed unsafe class ScaledImage : IDisposable
 
     private static string NewTempPath(string? tempDirectory, string extension)
     {
-        string dir = tempDirectory ?? System.IO.Path.GetTempPath();
+        string? env = Environment.GetEnvironmentVariable("ISTAR_TEMP");
+        string dir = tempDirectory ?? (string.IsNullOrEmpty(env) ? System.IO.Path.GetTempPath() : env);
         Directory.CreateDirectory(dir);
         return System.IO.Path.Combine(dir, "istar-scaled-" + Guid.NewGuid().ToString("N")[..12] + extension);
     }

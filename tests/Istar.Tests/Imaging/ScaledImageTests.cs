@@ -27,7 +27,7 @@ public class ScaledImageTests
         {
             backing = image.BackingFile;
             Assert.True(image.IsFileBacked);
-            Assert.True(File.Exists(backing));
+            Assert.StartsWith(dir.Path, backing, StringComparison.Ordinal);
             Assert.Equal((3072, 2304), (image.Width, image.Height));
 
             var row = new byte[cw * 3];
@@ -58,6 +58,7 @@ public class ScaledImageTests
         }
 
         Assert.False(File.Exists(backing));
+        Assert.Empty(Directory.GetFiles(dir.Path));
     }
 
     [Fact]

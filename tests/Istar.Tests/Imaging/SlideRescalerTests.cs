@@ -87,7 +87,7 @@ public class SlideRescalerTests
     [Fact]
     public void Fast_and_faithful_rescales_of_the_svs_agree_in_size_and_closely_in_value()
     {
-        using var slide = Slide.Open(SharedData.CmuSvs);
+        using var slide = Slide.Open(SharedData.Require("data", "cmu-1-small-region-svs", "small_HE.svs"));
         var sw = Stopwatch.StartNew();
         using var fast = SlideRescaler.Rescale(slide, 0.499, 0.5, RescaleMethod.Fast, cancellation: TestContext.Current.CancellationToken);
         long fastMs = sw.ElapsedMilliseconds;
@@ -281,7 +281,7 @@ public class RescaleGuardTests
     [Fact]
     public void An_absurd_raw_pixel_size_is_an_input_error_before_any_allocation()
     {
-        using var slide = Slide.Open(SharedData.CmuSvs);
+        using var slide = Slide.Open(SharedData.Require("data", "cmu-1-small-region-svs", "small_HE.svs"));
 
         var e = Assert.Throws<Istar.Input.InputException>(() => SlideRescaler.Rescale(slide, 499, 0.5, cancellation: TestContext.Current.CancellationToken));
         Assert.Contains("raw pixel size", e.Hint, StringComparison.Ordinal);

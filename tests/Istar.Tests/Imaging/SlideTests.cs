@@ -61,7 +61,7 @@ public class SlideTests
     {
         // he_crop.png is rows 1520:2288, cols 240:1264 of level 0 as decoded by the reference (libjpeg).
         var crop = RgbImage.Load(SharedData.Require("fixtures", "hipt", "he_crop.png"));
-        using var slide = Slide.Open(SharedData.CmuSvs);
+        using var slide = Slide.Open(SharedData.Require("data", "cmu-1-small-region-svs", "small_HE.svs"));
         byte[] region = slide.ReadRegionRgb(240 + 100, 1520 + 50, 64, 32);
 
         int maxDiff = 0;
@@ -248,7 +248,7 @@ public class SlideTests
     [Fact]
     public void Thumbnail_fits_the_longer_side_and_keeps_the_aspect()
     {
-        using var slide = Slide.Open(SharedData.CmuSvs);
+        using var slide = Slide.Open(SharedData.Require("data", "cmu-1-small-region-svs", "small_HE.svs"));
         var thumb = slide.Thumbnail(300);
 
         Assert.Equal(300, thumb.Height);
