@@ -307,8 +307,8 @@ internal sealed class FaithfulRescaler
     private void OutputRow(int o, Span<float> output, float clipMin, float clipMax)
     {
         var (r0, r1, wr0, wr1) = LinearTap(o, FactorY, _inH);
-        float[] f0 = Filtered(r0);
-        float[] f1 = Filtered(r1);
+        float[] f0 = Filtered(r0, null);
+        float[] f1 = Filtered(r1, f0);
         Interpolate(f0, f1, wr0, wr1, _c0, _c1, _wc0, _wc1, output, clipMin, clipMax);
     }
 
@@ -331,8 +331,8 @@ internal sealed class FaithfulRescaler
         }
     }
 
-    /// <summary>The Gaussian-filtered (float32) input row <paramref name="r"/>, computed once and cached.</summary>
-    private float[] Filtered(int r)
+    /// <summary>The Gaussian-filtered (float32) input row <paramref name="r"/>, computed once and cached (never evicting <paramref name="keep"/>).</summary>
+    private float[] Filtered(int r, float[]? keep)
     {
         for (int i = 0; i < 3; i++)
         {
@@ -343,7 +343,12 @@ internal sealed class FaithfulRescaler
         }
 
         int slot = _nextSlot;
-        _nextSlot = (_nextSlot + 1) % 3;
+        if (ReferenceEquals(_filtered[slot], keep))
+        {
+            slot = (slot + 1) % 3;
+        }
+
+        _nextSlot = (slot + 1) % 3;
         float[] dest = _filtered[slot];
         _filteredIndex[slot] = r;
 
