@@ -21,6 +21,9 @@ internal sealed class FaithfulRescaler
 {
     private const int StripRows = 64;
 
+    /// <summary>Values per row below which a pass runs on one thread.</summary>
+    private const int ParallelGrain = 12288;
+
     private readonly IRgbRowSource _source;
     private readonly int _inW;
     private readonly int _inH;
@@ -304,17 +307,30 @@ internal sealed class FaithfulRescaler
         return (MirrorIndex(start, len), MirrorIndex(start + 1, len), w0, w1);
     }
 
-    private void OutputRow(int o, Span<float> output, float clipMin, float clipMax)
+    private void OutputRow(int o, float[] output, float clipMin, float clipMax)
     {
         var (r0, r1, wr0, wr1) = LinearTap(o, FactorY, _inH);
         float[] f0 = Filtered(r0, null);
         float[] f1 = Filtered(r1, f0);
-        Interpolate(f0, f1, wr0, wr1, _c0, _c1, _wc0, _wc1, output, clipMin, clipMax);
+        ForChunks(OutWidth, ParallelGrain / 3, (from, to) => Interpolate(f0, f1, wr0, wr1, _c0, _c1, _wc0, _wc1, output, clipMin, clipMax, from, to));
     }
 
-    private static void Interpolate(float[] f0, float[] f1, double wr0, double wr1, int[] c0, int[] c1, double[] wc0, double[] wc1, Span<float> output, float clipMin, float clipMax)
+    /// <summary>Runs <paramref name="body"/> over [0, n) in contiguous chunks, in parallel when n is large. Results do not depend on the split.</summary>
+    private static void ForChunks(int n, int minChunk, Action<int, int> body)
     {
-        for (int o = 0; o < c0.Length; o++)
+        int chunks = Math.Min(Environment.ProcessorCount, n / Math.Max(1, minChunk));
+        if (chunks <= 1)
+        {
+            body(0, n);
+            return;
+        }
+
+        Parallel.For(0, chunks, k => body((int)((long)n * k / chunks), (int)((long)n * (k + 1) / chunks)));
+    }
+
+    private static void Interpolate(float[] f0, float[] f1, double wr0, double wr1, int[] c0, int[] c1, double[] wc0, double[] wc1, float[] output, float clipMin, float clipMax, int from, int to)
+    {
+        for (int o = from; o < to; o++)
         {
             int a = c0[o] * 3, b = c1[o] * 3;
             double w0 = wc0[o], w1 = wc1[o];
@@ -370,7 +386,10 @@ internal sealed class FaithfulRescaler
 
         if (_blurCols)
         {
-            HorizontalPass(_vertical, dest, _kx, _inW);
+            float[] vertical = _vertical;
+            double[] kx = _kx;
+            int inW = _inW;
+            ForChunks(_inW, ParallelGrain / 3, (from, to) => HorizontalPass(vertical, dest, kx, inW, from, to));
         }
         else
         {
@@ -384,37 +403,50 @@ internal sealed class FaithfulRescaler
     {
         int rowBytes = _inW * 3;
         _accumulator ??= new double[rowBytes];
-        var acc = _accumulator.AsSpan();
-        var center = Row(r);
-        double wc = _ky[0];
-        for (int i = 0; i < rowBytes; i++)
+        double[] acc = _accumulator;
+        byte[] window = _window;
+        float[] vertical = _vertical;
+        double[] k = _ky;
+        int center = (r - _winStart) * rowBytes;
+        var up = new int[_ry + 1];
+        var down = new int[_ry + 1];
+        for (int j = 1; j <= _ry; j++)
         {
-            acc[i] = center[i] * wc;
+            up[j] = (MirrorIndex((long)r - j, _inH) - _winStart) * rowBytes;
+            down[j] = (MirrorIndex((long)r + j, _inH) - _winStart) * rowBytes;
         }
 
-        for (int j = _ry; j >= 1; j--)
+        ForChunks(rowBytes, ParallelGrain, (from, to) =>
         {
-            var up = Row(MirrorIndex((long)r - j, _inH));
-            var down = Row(MirrorIndex((long)r + j, _inH));
-            double w = _ky[j];
-            for (int i = 0; i < rowBytes; i++)
+            double wc = k[0];
+            for (int i = from; i < to; i++)
             {
-                acc[i] += ((double)up[i] + down[i]) * w;
+                acc[i] = window[center + i] * wc;
             }
-        }
 
-        for (int i = 0; i < rowBytes; i++)
-        {
-            _vertical[i] = (float)acc[i];
-        }
+            for (int j = k.Length - 1; j >= 1; j--)
+            {
+                int u = up[j], d = down[j];
+                double w = k[j];
+                for (int i = from; i < to; i++)
+                {
+                    acc[i] += ((double)window[u + i] + window[d + i]) * w;
+                }
+            }
+
+            for (int i = from; i < to; i++)
+            {
+                vertical[i] = (float)acc[i];
+            }
+        });
     }
 
     /// <summary>SciPy correlate1d along x (per channel, interleaved), mirror boundary, symmetric kernel, float32 result.</summary>
-    internal static void HorizontalPass(ReadOnlySpan<float> src, Span<float> dest, double[] k, int width)
+    internal static void HorizontalPass(float[] src, float[] dest, double[] k, int width, int from, int to)
     {
         int radius = k.Length - 1;
         double wc = k[0];
-        for (int x = 0; x < width; x++)
+        for (int x = from; x < to; x++)
         {
             bool inside = x - radius >= 0 && x + radius < width;
             for (int c = 0; c < 3; c++)

@@ -48,6 +48,8 @@ public class SlideRescalerTests
     [InlineData(1, 9, 0.2)]
     [InlineData(90, 70, 1.372)]
     [InlineData(40, 200, 0.97)]
+    [InlineData(4500, 37, 0.3)]
+    [InlineData(4500, 30, 1.2)]
     public void Streamed_faithful_rescale_equals_a_whole_image_reference_implementation(int width, int height, double scale)
     {
         var rng = new Random(width * 7919 + height);
