@@ -56,7 +56,9 @@ public class SlideRescalerTests
         var rgb = new byte[width * height * 3];
         rng.NextBytes(rgb);
 
-        float[] streamed = FaithfulRescaler.RescaleToFloat(rgb, width, height, scale, out int ow, out int oh);
+        float[] streamed = FaithfulRescaler.RescaleToFloat(rgb, width, height, scale, out int ow, out int oh, parallelism: 3);
+        float[] single = FaithfulRescaler.RescaleToFloat(rgb, width, height, scale, out _, out _, parallelism: 1);
+        Assert.Equal(single, streamed);
         float[] naive = NaiveSkimageRescale(rgb, width, height, scale, out int nw, out int nh);
 
         Assert.Equal((nw, nh), (ow, oh));
