@@ -41,7 +41,7 @@ internal sealed class SlideRowSource : IRgbRowSource, IDisposable
         try
         {
             _file = slide.OpenSequential();
-            _rgb = Slide.ToRgb8(_file);
+            _rgb = slide.ToRgb8Like(_file);
             _region = Region.New(_rgb);
         }
         catch (VipsException e)

@@ -20,6 +20,7 @@ public sealed partial class Slide : IDisposable
 {
     private readonly Image _image;
     private readonly Image _rgb;
+    private readonly double _floatScale;
 
     private Slide(string path, Image image, int page, IReadOnlyList<string> conversions)
     {
@@ -27,7 +28,12 @@ public sealed partial class Slide : IDisposable
         Page = page;
         _image = image;
         Conversions = conversions;
-        _rgb = ToRgb8(image);
+        // Float samples: 0–1 (scRGB-style) or 0–255, decided once here on the random-access image, so that sequential
+        // re-reads of the same file convert identically without a pass of their own.
+        _floatScale = image.Format is Enums.BandFormat.Float or Enums.BandFormat.Double
+            ? (image.Interpretation == Enums.Interpretation.Scrgb || image.Max() <= 1.0 ? 255.0 : 1.0)
+            : 1.0;
+        _rgb = ToRgb8(image, _floatScale);
     }
 
     /// <summary>The slide file.</summary>
@@ -234,7 +240,7 @@ public sealed partial class Slide : IDisposable
             using var thumb = Page == 0
                 ? Image.Thumbnail(Path, maxSide, height: maxSide, size: Enums.Size.Down, failOn: Enums.FailOn.Error)
                 : _image.ThumbnailImage(maxSide, height: maxSide, size: Enums.Size.Down);
-            using var rgb = ToRgb8(thumb);
+            using var rgb = ToRgb8(thumb, _floatScale);
             return new RgbImage(rgb.Width, rgb.Height, rgb.WriteToMemory<byte>());
         }
         catch (VipsException e)
@@ -276,8 +282,11 @@ public sealed partial class Slide : IDisposable
         return best;
     }
 
-    /// <summary>Converts any band layout and sample format to 3-band uchar RGB (see the class remarks).</summary>
-    internal static Image ToRgb8(Image image)
+    /// <summary>Converts another image of this slide's file (e.g. a sequential re-open) exactly as the slide converts level 0.</summary>
+    internal Image ToRgb8Like(Image sameFile) => ToRgb8(sameFile, _floatScale);
+
+    /// <summary>Converts any band layout and sample format to 3-band uchar RGB; float samples are multiplied by <paramref name="floatScale"/>.</summary>
+    internal static Image ToRgb8(Image image, double floatScale = 1.0)
     {
         Image x = image;
         if ((x.Interpretation == Enums.Interpretation.Cmyk && x.Bands >= 4) || x.Interpretation == Enums.Interpretation.Lab || x.Interpretation == Enums.Interpretation.Labs || x.Interpretation == Enums.Interpretation.Xyz)
@@ -304,9 +313,7 @@ public sealed partial class Slide : IDisposable
                 break;
             case Enums.BandFormat.Float or Enums.BandFormat.Double:
                 // scRGB-style floats are 0–1; anything else is taken as 0–255.
-                x = x.Interpretation == Enums.Interpretation.Scrgb || x.Max() <= 1.0
-                    ? (x * 255.0 + 0.5).Cast(Enums.BandFormat.Uchar)
-                    : (x + 0.5).Cast(Enums.BandFormat.Uchar);
+                x = (x * floatScale + 0.5).Cast(Enums.BandFormat.Uchar);
                 break;
             default:
                 x = x.Cast(Enums.BandFormat.Uchar);

@@ -132,7 +132,7 @@ public static class SlideRescaler
         try
         {
             using var file = slide.OpenSequential();
-            using var rgb = Slide.ToRgb8(file);
+            using var rgb = slide.ToRgb8Like(file);
             using var resized = FastResize(rgb, ow, oh);
             using var padded = resized.Embed(0, 0, pw, ph, extend: Enums.Extend.White);
             var image = ScaledImage.Render(padded, mpp, ow, oh, fileBacked, tempDirectory);

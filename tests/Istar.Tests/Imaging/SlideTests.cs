@@ -169,6 +169,34 @@ public class SlideTests
     }
 
     [Fact]
+    public void Float_samples_in_zero_to_one_are_scaled_the_same_way_for_region_reads_and_streamed_rescales()
+    {
+        using var dir = new TempDir();
+        string path = dir.File("float.tif");
+        var values = new float[16 * 8 * 3];
+        for (int i = 0; i < values.Length; i++)
+        {
+            values[i] = (i % 3) switch { 0 => 0f, 1 => 0.5f, _ => 1f };
+        }
+
+        using (var img = Image.NewFromMemory(values, 16, 8, 3, Enums.BandFormat.Float))
+        {
+            img.Tiffsave(path);
+        }
+
+        var log = new RecordingLog();
+        using var slide = Slide.Open(path, log);
+        byte[] region = slide.ReadRegionRgb(0, 0, 16, 8);
+        using var scaled = SlideRescaler.Rescale(slide, 0.5, 0.5, RescaleMethod.Faithful, cancellation: TestContext.Current.CancellationToken);
+        using var fast = SlideRescaler.Rescale(slide, 0.5, 0.5, RescaleMethod.Fast, cancellation: TestContext.Current.CancellationToken);
+
+        Assert.Equal(new byte[] { 0, 128, 255 }, region[..3]);
+        Assert.True(scaled.ReadRows(7, 1)[..48].SequenceEqual(region.AsSpan(7 * 48, 48)));
+        Assert.True(fast.ReadRows(7, 1)[..48].SequenceEqual(region.AsSpan(7 * 48, 48)));
+        Assert.Single(log.Warnings);
+    }
+
+    [Fact]
     public void Rgba_png_drops_alpha_like_the_reference_and_warns()
     {
         using var dir = new TempDir();
