@@ -143,7 +143,8 @@ public sealed partial class Slide : IDisposable
 
     /// <summary>
     /// The pixel size recorded in the file, if any: Aperio <c>MPP</c> in the image description, OME-XML
-    /// <c>PhysicalSizeX</c>, else TIFF resolution tags in pixels per centimetre or inch. Values outside
+    /// <c>PhysicalSizeX</c>, else the resolution libvips reads (TIFF resolution tags in pixels per centimetre or inch,
+    /// PNG pHYs, JPEG JFIF density). Values outside
     /// <see cref="PixelSize.MinPlausible"/>–<see cref="PixelSize.MaxPlausible"/> (the 72/96/300 dpi placeholders many
     /// tools write) are ignored.
     /// </summary>

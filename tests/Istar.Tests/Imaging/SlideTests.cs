@@ -128,6 +128,23 @@ public class SlideTests
         Assert.Null(j.MetadataMicronsPerPixel());
     }
 
+    [Theory]
+    [InlineData("a.png")]
+    [InlineData("a.jpg")]
+    public void Png_and_jpeg_density_gives_the_mpp_when_it_is_plausible(string name)
+    {
+        using var dir = new TempDir();
+        string path = dir.File(name);
+        using (var img = Synthetic(32, 32))
+        using (var tagged = img.Copy(xres: 1000.0 / 0.5, yres: 1000.0 / 0.5))
+        {
+            tagged.WriteToFile(path);
+        }
+
+        using var slide = Slide.Open(path);
+        Assert.Equal(0.5, slide.MetadataMicronsPerPixel()!.Value, 2);
+    }
+
     [Fact]
     public void Png_and_jpeg_open_with_their_size_and_read_back_their_pixels()
     {
