@@ -1,0 +1,374 @@
+using System.Diagnostics;
+using Istar.Imaging;
+using Istar.Pipeline;
+using TorchSharp;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace Istar.Features.Texture;
+
+/// <summary>
+/// A feature extractor that needs no downloaded weights: multi-scale colour and texture statistics per 16×16-px block
+/// (see <see cref="TextureChannels"/> for the 244 channels). The image is read once, in horizontal strips with a halo
+/// for the largest Gaussian, and filtered with separable TorchSharp convolutions; only one strip is ever held as float.
+/// The result depends only on the pixels (deterministic), and the strip height does not change it beyond float
+/// rounding.
+/// </summary>
+public sealed class TextureExtractor : IFeatureExtractor
+{
+    /// <summary>Version of the channel definition; bump when any channel changes.</summary>
+    internal const string Version = "texture-v1";
+
+    private const int BlockSize = 16;
+    private static readonly float[] OpticalDensity = BuildOpticalDensity();
+    private static readonly float[,] Unmix = BuildUnmixing();
+
+    /// <summary>Creates the extractor with the default strip height (256 rows).</summary>
+    public TextureExtractor()
+    {
+    }
+
+    /// <summary>Rows of the image filtered at a time (a multiple of 16); changes memory use, not the result.</summary>
+    internal int StripRows { get; init; } = 256;
+
+    /// <inheritdoc />
+    public string Name => "texture";
+
+    /// <inheritdoc />
+    public string SettingsKey => $"{Version};sigmas={string.Join(',', TextureChannels.Sigmas)};ctx={string.Join(',', TextureChannels.ContextSizes)}";
+
+    /// <inheritdoc />
+    public int Channels => TextureChannels.Count;
+
+    /// <summary>Rows and columns of context the largest Gaussian needs on each side (3σ, a multiple of nothing).</summary>
+    internal static int Halo => Radius(TextureChannels.Sigmas[^1]);
+
+    /// <inheritdoc />
+    public FeatureGrid Extract(ScaledImage image, bool[]? tissueHint, IRunLog log, CancellationToken cancellation)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        ArgumentNullException.ThrowIfNull(log);
+        if (image.Width % BlockSize != 0 || image.Height % BlockSize != 0 || image.Width == 0 || image.Height == 0)
+        {
+            throw new ArgumentException($"image size {image.Width} x {image.Height} must be a positive multiple of {BlockSize} px", nameof(image));
+        }
+
+        if (StripRows <= 0 || StripRows % BlockSize != 0)
+        {
+            throw new InvalidOperationException($"StripRows ({StripRows}) must be a positive multiple of {BlockSize}");
+        }
+
+        var provenance = new FeatureProvenance(Name, Version, image.MicronsPerPixel, BlockSize, WeightsHash: "none", SlideHash: string.Empty)
+        {
+            Groups = TextureChannels.Groups(),
+        };
+        var grid = FeatureGrid.Allocate(image.BlockRows, image.BlockColumns, Channels, provenance);
+        try
+        {
+            var clock = Stopwatch.StartNew();
+            var kernels = TextureChannels.Sigmas.Select(BuildKernels).ToArray();
+            try
+            {
+                int strips = (image.Height + StripRows - 1) / StripRows;
+                using (var progress = log.Begin("features", "texture strips", strips))
+                {
+                    for (int y0 = 0; y0 < image.Height; y0 += StripRows)
+                    {
+                        cancellation.ThrowIfCancellationRequested();
+                        ComputeStrip(image, y0, Math.Min(StripRows, image.Height - y0), kernels, grid);
+                        progress.Advance();
+                    }
+                }
+
+                cancellation.ThrowIfCancellationRequested();
+                ComputeContext(grid);
+            }
+            finally
+            {
+                foreach (var (v, h) in kernels)
+                {
+                    v.Dispose();
+                    h.Dispose();
+                }
+            }
+
+            double mpx = (double)image.Width * image.Height / 1e6;
+            log.Info(FormattableString.Invariant($"[features] texture: {grid.Rows} x {grid.Columns} blocks x {Channels} channels in {clock.Elapsed.TotalSeconds:0.0} s ({mpx / Math.Max(clock.Elapsed.TotalSeconds, 1e-9):0.0} Mpx/s)"));
+            return grid;
+        }
+        catch
+        {
+            grid.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Kernel radius for a scale: 3σ.</summary>
+    internal static int Radius(int sigma) => 3 * sigma;
+
+    private static void ComputeStrip(ScaledImage image, int y0, int rows, (Tensor Vertical, Tensor Horizontal)[] kernels, FeatureGrid grid)
+    {
+        int width = image.Width;
+        int height = image.Height;
+        int halo = Halo;
+        int paddedRows = rows + (2 * halo);
+        int paddedCols = width + (2 * halo);
+        var stains = new float[2L * paddedRows * paddedCols];
+        var baseMaps = new float[6L * rows * width];
+        long planeStain = (long)paddedRows * paddedCols;
+        long planeBase = (long)rows * width;
+        var m = Unmix;
+        for (int py = 0; py < paddedRows; py++)
+        {
+            int y = Math.Clamp(y0 - halo + py, 0, height - 1);
+            var row = image.ReadRows(y, 1);
+            bool central = py >= halo && py < halo + rows;
+            long sRow = ((long)py * paddedCols) + halo;
+            long bRow = (long)(py - halo) * width;
+            for (int x = 0; x < width; x++)
+            {
+                byte r = row[3 * x];
+                byte g = row[(3 * x) + 1];
+                byte b = row[(3 * x) + 2];
+                float odR = OpticalDensity[r];
+                float odG = OpticalDensity[g];
+                float odB = OpticalDensity[b];
+                float cH = (odR * m[0, 0]) + (odG * m[1, 0]) + (odB * m[2, 0]);
+                float cE = (odR * m[0, 1]) + (odG * m[1, 1]) + (odB * m[2, 1]);
+                stains[sRow + x] = cH;
+                stains[planeStain + sRow + x] = cE;
+                if (central)
+                {
+                    float cR = (odR * m[0, 2]) + (odG * m[1, 2]) + (odB * m[2, 2]);
+                    long at = bRow + x;
+                    baseMaps[at] = r / 255f;
+                    baseMaps[planeBase + at] = g / 255f;
+                    baseMaps[(2 * planeBase) + at] = b / 255f;
+                    baseMaps[(3 * planeBase) + at] = cH;
+                    baseMaps[(4 * planeBase) + at] = cE;
+                    baseMaps[(5 * planeBase) + at] = cR;
+                }
+            }
+
+            for (int s = 0; s < 2; s++)
+            {
+                long line = (s * planeStain) + ((long)py * paddedCols);
+                float left = stains[line + halo];
+                float right = stains[line + halo + width - 1];
+                for (int k = 0; k < halo; k++)
+                {
+                    stains[line + k] = left;
+                    stains[line + halo + width + k] = right;
+                }
+            }
+        }
+
+        int blockRows = rows / BlockSize;
+        int blockCols = width / BlockSize;
+        using var scope = NewDisposeScope();
+        var stainTensor = tensor(stains, [2, 1, paddedRows, paddedCols]);
+        var baseTensor = tensor(baseMaps, [6, rows, width]);
+        var parts = new List<Tensor>();
+        var (baseMean, baseStd) = BlockStats(baseTensor, blockRows, blockCols);
+        parts.Add(baseMean);
+        parts.Add(baseStd!);
+        for (int s = 0; s < TextureChannels.Sigmas.Length; s++)
+        {
+            using var scaleScope = NewDisposeScope();
+            int sigma = TextureChannels.Sigmas[s];
+            int radius = Radius(sigma);
+            float s1 = sigma;
+            float s2 = sigma * sigma;
+            var input = stainTensor.narrow(2, halo - radius, rows + (2 * radius)).narrow(3, halo - radius, width + (2 * radius));
+            var vertical = F.conv2d(input, kernels[s].Vertical); // (2, 3, rows, width + 2r): G, dG/dy, d²G/dy²
+            var both = F.conv2d(vertical.reshape(6, 1, rows, width + (2 * radius)), kernels[s].Horizontal) // (6, 3, rows, width)
+                .view(2, 3, 3, rows, width); // stain, vertical order, horizontal order
+            var l = both.select(1, 0).select(1, 0);
+            var lx = both.select(1, 0).select(1, 1);
+            var ly = both.select(1, 1).select(1, 0);
+            var lxx = both.select(1, 0).select(1, 2);
+            var lyy = both.select(1, 2).select(1, 0);
+            var lxy = both.select(1, 1).select(1, 1);
+            var grad = ((lx * lx) + (ly * ly)).sqrt() * s1;
+            var trace = lxx + lyy;
+            var half = (lxx - lyy) * 0.5f;
+            var disc = ((half * half) + (lxy * lxy)).sqrt();
+            var hess1 = ((trace * 0.5f) + disc) * s2;
+            var hess2 = ((trace * 0.5f) - disc) * s2;
+            var maps = stack([l, grad, trace * s2, hess1, hess2], 1).reshape(TextureChannels.MapsPerScale, rows, width);
+            var (mean, std) = BlockStats(maps, blockRows, blockCols);
+            var tensorMaps = stack([lx * lx, ly * ly, lx * ly], 1).reshape(6, rows, width) * s2;
+            var (j, _) = BlockStats(tensorMaps, blockRows, blockCols, withStd: false);
+            j = j.view(2, 3, blockRows, blockCols);
+            var j11 = j.select(1, 0);
+            var j22 = j.select(1, 1);
+            var j12 = j.select(1, 2);
+            var jHalf = (j11 - j22) * 0.5f;
+            var jDisc = ((jHalf * jHalf) + (j12 * j12)).sqrt();
+            var jMid = (j11 + j22) * 0.5f;
+            var st = stack([jMid + jDisc, jMid - jDisc], 1).reshape(TextureChannels.TensorPerScale, blockRows, blockCols);
+            parts.Add(mean.MoveToOuterDisposeScope());
+            parts.Add(std!.MoveToOuterDisposeScope());
+            parts.Add(st.MoveToOuterDisposeScope());
+        }
+
+        var all = cat(parts, 0).permute(1, 2, 0).contiguous();
+        float[] values = all.data<float>().ToArray();
+        int channels = TextureChannels.BlockChannels;
+        for (int br = 0; br < blockRows; br++)
+        {
+            for (int bc = 0; bc < blockCols; bc++)
+            {
+                values.AsSpan(((br * blockCols) + bc) * channels, channels).CopyTo(grid.Block((y0 / BlockSize) + br, bc));
+            }
+        }
+    }
+
+    private static (Tensor Mean, Tensor? Std) BlockStats(Tensor maps, int blockRows, int blockCols, bool withStd = true)
+    {
+        long n = maps.shape[0];
+        var v = maps.reshape(n, blockRows, BlockSize, blockCols, BlockSize);
+        var mean = v.mean([2, 4], keepdim: true);
+        Tensor? std = null;
+        if (withStd)
+        {
+            var d = v - mean;
+            std = (d * d).mean([2, 4]).sqrt();
+        }
+
+        return (mean.reshape(n, blockRows, blockCols), std);
+    }
+
+    private static void ComputeContext(FeatureGrid grid)
+    {
+        int[] meanIndex = TextureChannels.MeanChannelIndices();
+        int n = meanIndex.Length;
+        int pad = TextureChannels.ContextSizes.Max() / 2;
+        int cols = grid.Columns;
+        int channels = grid.Channels;
+        const int Chunk = 64;
+        for (int r0 = 0; r0 < grid.Rows; r0 += Chunk)
+        {
+            int rows = Math.Min(Chunk, grid.Rows - r0);
+            int paddedRows = rows + (2 * pad);
+            int paddedCols = cols + (2 * pad);
+            var buffer = new float[(long)n * paddedRows * paddedCols];
+            for (int rr = 0; rr < paddedRows; rr++)
+            {
+                var row = grid.BlockRow(Math.Clamp(r0 - pad + rr, 0, grid.Rows - 1));
+                for (int cc = 0; cc < paddedCols; cc++)
+                {
+                    int c = Math.Clamp(cc - pad, 0, cols - 1);
+                    var block = row.Slice(c * channels, channels);
+                    for (int k = 0; k < n; k++)
+                    {
+                        buffer[(((long)k * paddedRows) + rr) * paddedCols + cc] = block[meanIndex[k]];
+                    }
+                }
+            }
+
+            using var scope = NewDisposeScope();
+            var t = tensor(buffer, [1, n, paddedRows, paddedCols]);
+            var pooled = new List<Tensor>();
+            foreach (int size in TextureChannels.ContextSizes)
+            {
+                int offset = pad - (size / 2);
+                var window = t.narrow(2, offset, rows + size - 1).narrow(3, offset, cols + size - 1);
+                pooled.Add(F.avg_pool2d(window, [size, size], [1, 1]).reshape(n, rows, cols));
+            }
+
+            float[] values = cat(pooled, 0).permute(1, 2, 0).contiguous().data<float>().ToArray();
+            int ctx = pooled.Count * n;
+            for (int br = 0; br < rows; br++)
+            {
+                for (int bc = 0; bc < cols; bc++)
+                {
+                    values.AsSpan(((br * cols) + bc) * ctx, ctx).CopyTo(grid.Block(r0 + br, bc)[TextureChannels.BlockChannels..]);
+                }
+            }
+        }
+    }
+
+    /// <summary>Separable Gaussian kernels [G, G', G''] as (3, 1, k, 1) vertical and (3, 1, 1, k) horizontal weights.</summary>
+    private static (Tensor Vertical, Tensor Horizontal) BuildKernels(int sigma)
+    {
+        int radius = Radius(sigma);
+        int k = (2 * radius) + 1;
+        var g = new double[k];
+        double sum = 0;
+        for (int i = -radius; i <= radius; i++)
+        {
+            g[i + radius] = Math.Exp(-(i * (double)i) / (2.0 * sigma * sigma));
+            sum += g[i + radius];
+        }
+
+        var w = new float[3 * k];
+        double s2 = sigma * (double)sigma;
+        double d2Sum = 0;
+        var d2 = new double[k];
+        for (int i = -radius; i <= radius; i++)
+        {
+            double gi = g[i + radius] / sum;
+            // conv2d is a cross-correlation: out(x) = Σ w[i] f(x + i), so the derivative weight is G'(-i) = +i/σ² G(i).
+            w[i + radius] = (float)gi;
+            w[k + i + radius] = (float)(i / s2 * gi);
+            d2[i + radius] = ((i * (double)i / (s2 * s2)) - (1 / s2)) * gi;
+            d2Sum += d2[i + radius];
+        }
+
+        for (int i = 0; i < k; i++)
+        {
+            // Remove the truncation bias so a constant image has exactly zero second derivative (up to rounding).
+            w[(2 * k) + i] = (float)(d2[i] - (d2Sum * g[i] / sum));
+        }
+
+        // Make the first derivative exactly antisymmetric.
+        for (int i = 1; i <= radius; i++)
+        {
+            w[k + radius - i] = -w[k + radius + i];
+        }
+
+        w[k + radius] = 0;
+        return (tensor(w, [3, 1, k, 1]), tensor(w, [3, 1, 1, k]));
+    }
+
+    private static float[] BuildOpticalDensity()
+    {
+        var lut = new float[256];
+        for (int v = 0; v < 256; v++)
+        {
+            lut[v] = (float)-Math.Log10((v + 1) / 256.0);
+        }
+
+        return lut;
+    }
+
+    /// <summary>Inverse of the Ruifrok–Johnston stain matrix (rows H, E, residual): concentrations = OD · M⁻¹.</summary>
+    private static float[,] BuildUnmixing()
+    {
+        double[] h = Normalize([0.650, 0.704, 0.286]);
+        double[] e = Normalize([0.072, 0.990, 0.105]);
+        double[] r = Normalize([(h[1] * e[2]) - (h[2] * e[1]), (h[2] * e[0]) - (h[0] * e[2]), (h[0] * e[1]) - (h[1] * e[0])]);
+        double[,] a = { { h[0], h[1], h[2] }, { e[0], e[1], e[2] }, { r[0], r[1], r[2] } };
+        double det = (a[0, 0] * ((a[1, 1] * a[2, 2]) - (a[1, 2] * a[2, 1])))
+            - (a[0, 1] * ((a[1, 0] * a[2, 2]) - (a[1, 2] * a[2, 0])))
+            + (a[0, 2] * ((a[1, 0] * a[2, 1]) - (a[1, 1] * a[2, 0])));
+        var inv = new float[3, 3];
+        for (int i = 0; i < 3; i++)
+        {
+            for (int j = 0; j < 3; j++)
+            {
+                int i1 = (j + 1) % 3, i2 = (j + 2) % 3, j1 = (i + 1) % 3, j2 = (i + 2) % 3;
+                inv[i, j] = (float)(((a[i1, j1] * a[i2, j2]) - (a[i1, j2] * a[i2, j1])) / det);
+            }
+        }
+
+        return inv;
+    }
+
+    private static double[] Normalize(double[] v)
+    {
+        double n = Math.Sqrt((v[0] * v[0]) + (v[1] * v[1]) + (v[2] * v[2]));
+        return [v[0] / n, v[1] / n, v[2] / n];
+    }
+}
