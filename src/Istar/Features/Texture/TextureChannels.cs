@@ -11,7 +11,9 @@ namespace Istar.Features.Texture;
 /// <item>for each scale σ ∈ {1, 2, 4, 8, 16} px and each stain S ∈ {H, E} (10 maps per scale, stain-major):
 /// <c>smooth</c> = G_σ * S; <c>grad</c> = σ |∇(G_σ * S)|; <c>log</c> = σ² Δ(G_σ * S) (Laplacian of Gaussian);
 /// <c>hess1</c> ≥ <c>hess2</c> = σ² × eigenvalues of the Hessian of G_σ * S. Gaussian kernels are truncated at 3σ;
-/// the image edge is extended by replicating edge pixels.</item>
+/// the image edge is extended by replicating edge pixels. σ = 1, 2 are computed at full resolution; σ = 4, 8, 16 as
+/// σ' = 2 on the stain maps box-downsampled by 2, 4, 8 (a pyramid; scale-normalised responses are unchanged by it), and
+/// their block statistics are over the 8×8, 4×4, 2×2 downsampled pixels of the block.</item>
 /// </list>
 /// <para>Channels, in order:</para>
 /// <list type="number">

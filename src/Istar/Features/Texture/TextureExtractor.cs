@@ -40,8 +40,8 @@ public sealed class TextureExtractor : IFeatureExtractor
     /// <inheritdoc />
     public int Channels => TextureChannels.Count;
 
-    /// <summary>Rows and columns of context the largest Gaussian needs on each side (3σ, a multiple of nothing).</summary>
-    internal static int Halo => Radius(TextureChannels.Sigmas[^1]);
+    /// <summary>Rows and columns of context the largest Gaussian needs on each side (3σ = 48 px; a multiple of 8).</summary>
+    internal static int Halo => TextureChannels.Sigmas.Max(s => Radius(s / Downsampling(s)) * Downsampling(s));
 
     /// <inheritdoc />
     public FeatureGrid Extract(ScaledImage image, bool[]? tissueHint, IRunLog log, CancellationToken cancellation)
@@ -66,7 +66,7 @@ public sealed class TextureExtractor : IFeatureExtractor
         try
         {
             var clock = Stopwatch.StartNew();
-            var kernels = TextureChannels.Sigmas.Select(BuildKernels).ToArray();
+            var kernels = TextureChannels.Sigmas.Select(s => BuildKernels(s / Downsampling(s))).ToArray();
             try
             {
                 int strips = (image.Height + StripRows - 1) / StripRows;
@@ -105,6 +105,9 @@ public sealed class TextureExtractor : IFeatureExtractor
 
     /// <summary>Kernel radius for a scale: 3σ.</summary>
     internal static int Radius(int sigma) => 3 * sigma;
+
+    /// <summary>Pyramid level a scale is computed on: σ ≤ 2 at full resolution, larger σ at σ' = 2 on a map box-downsampled by σ/2.</summary>
+    internal static int Downsampling(int sigma) => Math.Max(1, sigma / 2);
 
     private static void ComputeStrip(ScaledImage image, int y0, int rows, (Tensor Vertical, Tensor Horizontal)[] kernels, FeatureGrid grid)
     {
@@ -169,20 +172,34 @@ public sealed class TextureExtractor : IFeatureExtractor
         var stainTensor = tensor(stains, [2, 1, paddedRows, paddedCols]);
         var baseTensor = tensor(baseMaps, [6, rows, width]);
         var parts = new List<Tensor>();
-        var (baseMean, baseStd) = BlockStats(baseTensor, blockRows, blockCols);
+        var (baseMean, baseStd) = BlockStats(baseTensor, blockRows, blockCols, BlockSize);
         parts.Add(baseMean);
         parts.Add(baseStd!);
+        var pyramid = new Dictionary<int, Tensor> { [1] = stainTensor };
         for (int s = 0; s < TextureChannels.Sigmas.Length; s++)
         {
             using var scaleScope = NewDisposeScope();
             int sigma = TextureChannels.Sigmas[s];
-            int radius = Radius(sigma);
-            float s1 = sigma;
-            float s2 = sigma * sigma;
-            var input = stainTensor.narrow(2, halo - radius, rows + (2 * radius)).narrow(3, halo - radius, width + (2 * radius));
-            var vertical = F.conv2d(input, kernels[s].Vertical); // (2, 3, rows, width + 2r): G, dG/dy, d²G/dy²
-            var both = F.conv2d(vertical.reshape(6, 1, rows, width + (2 * radius)), kernels[s].Horizontal) // (6, 3, rows, width)
-                .view(2, 3, 3, rows, width); // stain, vertical order, horizontal order
+            int factor = Downsampling(sigma);
+            if (!pyramid.ContainsKey(factor))
+            {
+                // Box-downsample by 2 from the previous level (aligned with the global pixel grid: strips start at
+                // multiples of 16 and the halo is a multiple of 8).
+                pyramid[factor] = F.avg_pool2d(pyramid[factor / 2], [2, 2], [2, 2]).MoveToOuterDisposeScope();
+            }
+
+            int sd = sigma / factor;
+            int radius = Radius(sd);
+            int haloD = halo / factor;
+            int rowsD = rows / factor;
+            int widthD = width / factor;
+            int blockD = BlockSize / factor;
+            float s1 = sd;
+            float s2 = sd * sd;
+            var input = pyramid[factor].narrow(2, haloD - radius, rowsD + (2 * radius)).narrow(3, haloD - radius, widthD + (2 * radius));
+            var vertical = F.conv2d(input, kernels[s].Vertical); // (2, 3, rowsD, widthD + 2r): G, dG/dy, d²G/dy²
+            var both = F.conv2d(vertical.reshape(6, 1, rowsD, widthD + (2 * radius)), kernels[s].Horizontal) // (6, 3, rowsD, widthD)
+                .view(2, 3, 3, rowsD, widthD); // stain, vertical order, horizontal order
             var l = both.select(1, 0).select(1, 0);
             var lx = both.select(1, 0).select(1, 1);
             var ly = both.select(1, 1).select(1, 0);
@@ -195,10 +212,10 @@ public sealed class TextureExtractor : IFeatureExtractor
             var disc = ((half * half) + (lxy * lxy)).sqrt();
             var hess1 = ((trace * 0.5f) + disc) * s2;
             var hess2 = ((trace * 0.5f) - disc) * s2;
-            var maps = stack([l, grad, trace * s2, hess1, hess2], 1).reshape(TextureChannels.MapsPerScale, rows, width);
-            var (mean, std) = BlockStats(maps, blockRows, blockCols);
-            var tensorMaps = stack([lx * lx, ly * ly, lx * ly], 1).reshape(6, rows, width) * s2;
-            var (j, _) = BlockStats(tensorMaps, blockRows, blockCols, withStd: false);
+            var maps = stack([l, grad, trace * s2, hess1, hess2], 1).reshape(TextureChannels.MapsPerScale, rowsD, widthD);
+            var (mean, std) = BlockStats(maps, blockRows, blockCols, blockD);
+            var tensorMaps = stack([lx * lx, ly * ly, lx * ly], 1).reshape(6, rowsD, widthD) * s2;
+            var (j, _) = BlockStats(tensorMaps, blockRows, blockCols, blockD, withStd: false);
             j = j.view(2, 3, blockRows, blockCols);
             var j11 = j.select(1, 0);
             var j22 = j.select(1, 1);
@@ -224,10 +241,10 @@ public sealed class TextureExtractor : IFeatureExtractor
         }
     }
 
-    private static (Tensor Mean, Tensor? Std) BlockStats(Tensor maps, int blockRows, int blockCols, bool withStd = true)
+    private static (Tensor Mean, Tensor? Std) BlockStats(Tensor maps, int blockRows, int blockCols, int blockSize, bool withStd = true)
     {
         long n = maps.shape[0];
-        var v = maps.reshape(n, blockRows, BlockSize, blockCols, BlockSize);
+        var v = maps.reshape(n, blockRows, blockSize, blockCols, blockSize);
         var mean = v.mean([2, 4], keepdim: true);
         Tensor? std = null;
         if (withStd)
