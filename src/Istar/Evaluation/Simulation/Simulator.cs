@@ -135,21 +135,25 @@ public static class Simulator
         return new SimulatedSample(options, sample, options.RenderSlide ? slidePath : string.Empty, outs, hb, wb, truth, cellCounts, expected, model.GeneKinds);
     }
 
-    /// <summary>Blocks whose centres lie within <paramref name="radius"/> µm of (x, y) µm, like iStar's disk footprint.</summary>
+    /// <summary>
+    /// The spot footprint on the 8-µm block grid by iStar's rule (spec §10.1): the centre block is
+    /// (round(y / 8 µm), round(x / 8 µm)) with half-even rounding, and the footprint is every offset (di, dj) with
+    /// di² + dj² ≤ r², r = <paramref name="radius"/> / 8 µm (27.5 µm → 3.4375 blocks → 37 blocks), clipped to the grid.
+    /// </summary>
     internal static IEnumerable<(int Row, int Column)> Footprint(double x, double y, double radius, int hb, int wb)
     {
         double block = SimulatedSample.BlockMicrons;
-        int i0 = Math.Max(0, (int)Math.Floor((y - radius) / block) - 1);
-        int i1 = Math.Min(hb - 1, (int)Math.Ceiling((y + radius) / block) + 1);
-        int j0 = Math.Max(0, (int)Math.Floor((x - radius) / block) - 1);
-        int j1 = Math.Min(wb - 1, (int)Math.Ceiling((x + radius) / block) + 1);
-        for (int i = i0; i <= i1; i++)
+        double r = radius / block;
+        int reach = (int)Math.Ceiling(r);
+        int ci = (int)Math.Round(y / block, MidpointRounding.ToEven);
+        int cj = (int)Math.Round(x / block, MidpointRounding.ToEven);
+        for (int di = -reach; di <= reach; di++)
         {
-            for (int j = j0; j <= j1; j++)
+            for (int dj = -reach; dj <= reach; dj++)
             {
-                double dy = ((i + 0.5) * block) - y;
-                double dx = ((j + 0.5) * block) - x;
-                if ((dx * dx) + (dy * dy) <= radius * radius)
+                int i = ci + di;
+                int j = cj + dj;
+                if ((di * di) + (dj * dj) <= r * r && (uint)i < (uint)hb && (uint)j < (uint)wb)
                 {
                     yield return (i, j);
                 }
@@ -167,7 +171,8 @@ public static class Simulator
     internal static List<Spot> SpotLattice(double width, double height, double mpp, TissueLayout layout)
     {
         double rowPitch = SpotPitchMicrons * Math.Sqrt(3) / 2;
-        double margin = (SpotDiameterMicrons / 2) + 5;
+        // Keep the whole 9 × 9-block footprint window inside the truth grid (iStar needs it inside the feature grid).
+        double margin = (SpotDiameterMicrons / 2) + (1.5 * SimulatedSample.BlockMicrons);
         var spots = new List<Spot>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
         for (int row = 0; margin + (row * rowPitch) + margin <= height; row++)
@@ -360,7 +365,7 @@ public static class Simulator
                 ["diameter_px"] = SpotDiameterMicrons / options.MicronsPerPixel,
                 ["spots"] = spots,
                 ["spots_in_tissue"] = spotsInTissue,
-                ["footprint"] = "blocks whose centre lies within 27.5 µm of the spot centre",
+                ["footprint"] = "iStar's disk: centre block (round(y/8 µm), round(x/8 µm)) half-even, offsets di^2 + dj^2 <= 3.4375^2 (37 blocks)",
                 ["counts"] = "Poisson(sum of truth over the footprint)",
             },
             ["truth"] = new Dictionary<string, object>
