@@ -67,7 +67,6 @@ public sealed class TextureExtractor : IFeatureExtractor
         {
             var clock = Stopwatch.StartNew();
             var kernels = TextureChannels.Sigmas.Select(s => BuildKernels(s / Downsampling(s))).ToArray();
-            try
             {
                 int strips = (image.Height + StripRows - 1) / StripRows;
                 using (var progress = log.Begin("features", "texture strips", strips))
@@ -82,14 +81,6 @@ public sealed class TextureExtractor : IFeatureExtractor
 
                 cancellation.ThrowIfCancellationRequested();
                 ComputeContext(grid);
-            }
-            finally
-            {
-                foreach (var (v, h) in kernels)
-                {
-                    v.Dispose();
-                    h.Dispose();
-                }
             }
 
             double mpx = (double)image.Width * image.Height / 1e6;
@@ -109,7 +100,7 @@ public sealed class TextureExtractor : IFeatureExtractor
     /// <summary>Pyramid level a scale is computed on: σ ≤ 2 at full resolution, larger σ at σ' = 2 on a map box-downsampled by σ/2.</summary>
     internal static int Downsampling(int sigma) => Math.Max(1, sigma / 2);
 
-    private static void ComputeStrip(ScaledImage image, int y0, int rows, (Tensor Vertical, Tensor Horizontal)[] kernels, FeatureGrid grid)
+    private static void ComputeStrip(ScaledImage image, int y0, int rows, float[][][] kernels, FeatureGrid grid)
     {
         int width = image.Width;
         int height = image.Height;
@@ -197,15 +188,17 @@ public sealed class TextureExtractor : IFeatureExtractor
             float s1 = sd;
             float s2 = sd * sd;
             var input = pyramid[factor].narrow(2, haloD - radius, rowsD + (2 * radius)).narrow(3, haloD - radius, widthD + (2 * radius));
-            var vertical = F.conv2d(input, kernels[s].Vertical); // (2, 3, rowsD, widthD + 2r): G, dG/dy, d²G/dy²
-            var both = F.conv2d(vertical.reshape(6, 1, rowsD, widthD + (2 * radius)), kernels[s].Horizontal) // (6, 3, rowsD, widthD)
-                .view(2, 3, 3, rowsD, widthD); // stain, vertical order, horizontal order
-            var l = both.select(1, 0).select(1, 0);
-            var lx = both.select(1, 0).select(1, 1);
-            var ly = both.select(1, 1).select(1, 0);
-            var lxx = both.select(1, 0).select(1, 2);
-            var lyy = both.select(1, 2).select(1, 0);
-            var lxy = both.select(1, 1).select(1, 1);
+            var k = kernels[s];
+            var vertical = Separable(input.select(1, 0), 1, radius, k); // G, dG/dy, d²G/dy² along rows: (2, rowsD, widthD + 2r)
+            var fromG = Separable(vertical[0], 2, radius, k);
+            var fromGy = Separable(vertical[1], 2, radius, [k[0], k[1]]);
+            var fromGyy = Separable(vertical[2], 2, radius, [k[0]]);
+            var l = fromG[0];
+            var lx = fromG[1];
+            var lxx = fromG[2];
+            var ly = fromGy[0];
+            var lxy = fromGy[1];
+            var lyy = fromGyy[0];
             var grad = ((lx * lx) + (ly * ly)).sqrt() * s1;
             var trace = lxx + lyy;
             var half = (lxx - lyy) * 0.5f;
@@ -306,8 +299,53 @@ public sealed class TextureExtractor : IFeatureExtractor
         }
     }
 
-    /// <summary>Separable Gaussian kernels [G, G', G''] as (3, 1, k, 1) vertical and (3, 1, 1, k) horizontal weights.</summary>
-    private static (Tensor Vertical, Tensor Horizontal) BuildKernels(int sigma)
+    /// <summary>
+    /// 1-D cross-correlations of <paramref name="x"/> along <paramref name="dim"/> with kernels of radius
+    /// <paramref name="radius"/> that are each symmetric or antisymmetric (G, G' and G''), as sums of shifted views:
+    /// out(t) = w₀ x(t) + Σᵢ wᵢ (x(t + i) ± x(t − i)). The output is 2r shorter along <paramref name="dim"/>. Purely
+    /// element-wise, so the result does not depend on the size of the strip.
+    /// </summary>
+    private static Tensor[] Separable(Tensor x, long dim, int radius, float[][] kernels)
+    {
+        long n = x.shape[dim] - (2 * radius);
+        var centre = x.narrow(dim, radius, n);
+        bool[] odd = [.. kernels.Select(k => k[radius] == 0 && k[radius + 1] == -k[radius - 1] && k[radius + 1] != 0)];
+        var outputs = new Tensor[kernels.Length];
+        for (int q = 0; q < kernels.Length; q++)
+        {
+            outputs[q] = odd[q] ? zeros_like(centre) : centre * kernels[q][radius];
+        }
+
+        for (int i = 1; i <= radius; i++)
+        {
+            using var plus = x.narrow(dim, radius + i, n);
+            using var minus = x.narrow(dim, radius - i, n);
+            Tensor? sum = null;
+            Tensor? difference = null;
+            for (int q = 0; q < kernels.Length; q++)
+            {
+                float w = kernels[q][radius + i];
+                if (odd[q])
+                {
+                    difference ??= plus - minus;
+                    outputs[q].add_(difference, alpha: w);
+                }
+                else
+                {
+                    sum ??= plus + minus;
+                    outputs[q].add_(sum, alpha: w);
+                }
+            }
+
+            sum?.Dispose();
+            difference?.Dispose();
+        }
+
+        return outputs;
+    }
+
+    /// <summary>Gaussian kernels [G, G', G''] of radius 3σ, as cross-correlation weights.</summary>
+    private static float[][] BuildKernels(int sigma)
     {
         int radius = Radius(sigma);
         int k = (2 * radius) + 1;
@@ -346,7 +384,7 @@ public sealed class TextureExtractor : IFeatureExtractor
         }
 
         w[k + radius] = 0;
-        return (tensor(w, [3, 1, k, 1]), tensor(w, [3, 1, 1, k]));
+        return [w[..k], w[k..(2 * k)], w[(2 * k)..]];
     }
 
     private static float[] BuildOpticalDensity()
