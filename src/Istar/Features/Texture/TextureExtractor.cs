@@ -9,10 +9,11 @@ namespace Istar.Features.Texture;
 
 /// <summary>
 /// A feature extractor that needs no downloaded weights: multi-scale colour and texture statistics per 16×16-px block
-/// (see <see cref="TextureChannels"/> for the 244 channels). The image is read once, in horizontal strips with a halo
-/// for the largest Gaussian, and filtered with separable TorchSharp convolutions; only one strip is ever held as float.
-/// The result depends only on the pixels (deterministic), and the strip height does not change it beyond float
-/// rounding.
+/// (see <see cref="TextureChannels"/> for the 244 channels). The image is read in one pass over horizontal strips
+/// (256 rows, cut into tiles of 2048 columns) with a 48-px halo for the largest Gaussian, and filtered with separable
+/// Gaussian-derivative filters as element-wise TorchSharp operations; only one tile is ever held as float. The result
+/// depends only on the pixels (deterministic); the strip and tile sizes do not change it beyond float rounding.
+/// A context-pooling pass over the block grid follows.
 /// </summary>
 public sealed class TextureExtractor : IFeatureExtractor
 {
@@ -30,6 +31,12 @@ public sealed class TextureExtractor : IFeatureExtractor
 
     /// <summary>Rows of the image filtered at a time (a multiple of 16); changes memory use, not the result.</summary>
     internal int StripRows { get; init; } = 256;
+
+    /// <summary>
+    /// Columns of a strip filtered at a time (a multiple of 16), so memory stays bounded (about 0.5 GB) however wide
+    /// the slide is; changes memory use, not the result.
+    /// </summary>
+    internal int TileColumns { get; init; } = 2048;
 
     /// <inheritdoc />
     public string Name => "texture";
@@ -53,9 +60,9 @@ public sealed class TextureExtractor : IFeatureExtractor
             throw new ArgumentException($"image size {image.Width} x {image.Height} must be a positive multiple of {BlockSize} px", nameof(image));
         }
 
-        if (StripRows <= 0 || StripRows % BlockSize != 0)
+        if (StripRows <= 0 || StripRows % BlockSize != 0 || TileColumns <= 0 || TileColumns % BlockSize != 0)
         {
-            throw new InvalidOperationException($"StripRows ({StripRows}) must be a positive multiple of {BlockSize}");
+            throw new InvalidOperationException($"StripRows ({StripRows}) and TileColumns ({TileColumns}) must be positive multiples of {BlockSize}");
         }
 
         var provenance = new FeatureProvenance(Name, Version, image.MicronsPerPixel, BlockSize, WeightsHash: "none", SlideHash: string.Empty)
@@ -74,7 +81,15 @@ public sealed class TextureExtractor : IFeatureExtractor
                     for (int y0 = 0; y0 < image.Height; y0 += StripRows)
                     {
                         cancellation.ThrowIfCancellationRequested();
-                        ComputeStrip(image, y0, Math.Min(StripRows, image.Height - y0), kernels, grid);
+                        int rows = Math.Min(StripRows, image.Height - y0);
+                        if (NeedsStrip(tissueHint, grid, y0 / BlockSize, rows / BlockSize))
+                        {
+                            for (int x0 = 0; x0 < image.Width; x0 += TileColumns)
+                            {
+                                ComputeTile(image, y0, rows, x0, Math.Min(TileColumns, image.Width - x0), kernels, grid);
+                            }
+                        }
+
                         progress.Advance();
                     }
                 }
@@ -94,16 +109,40 @@ public sealed class TextureExtractor : IFeatureExtractor
         }
     }
 
+    /// <summary>
+    /// Whether a strip of block rows [first, first + count) must be computed: with a tissue hint, only when some tissue
+    /// block lies within the reach of the strip (the 3-block pixel halo plus the 3-block context), so every tissue
+    /// block gets exactly the features it would get without the hint; blocks of skipped strips stay zero.
+    /// </summary>
+    private static bool NeedsStrip(bool[]? tissueHint, FeatureGrid grid, int first, int count)
+    {
+        if (tissueHint is null)
+        {
+            return true;
+        }
+
+        if (tissueHint.Length != grid.BlockCount)
+        {
+            throw new ArgumentException($"the tissue hint has {tissueHint.Length} entries, the grid {grid.BlockCount} blocks", nameof(tissueHint));
+        }
+
+        int reach = (Halo / BlockSize) + 1 + (TextureChannels.ContextSizes.Max() / 2);
+        int from = Math.Max(0, first - reach);
+        int to = Math.Min(grid.Rows, first + count + reach);
+        return Array.IndexOf(tissueHint, true, from * grid.Columns, (to - from) * grid.Columns) >= 0;
+    }
+
     /// <summary>Kernel radius for a scale: 3σ.</summary>
     internal static int Radius(int sigma) => 3 * sigma;
 
     /// <summary>Pyramid level a scale is computed on: σ ≤ 2 at full resolution, larger σ at σ' = 2 on a map box-downsampled by σ/2.</summary>
     internal static int Downsampling(int sigma) => Math.Max(1, sigma / 2);
 
-    private static void ComputeStrip(ScaledImage image, int y0, int rows, float[][][] kernels, FeatureGrid grid)
+    /// <summary>Computes the block channels of the tile of rows [y0, y0 + rows) and columns [x0, x0 + width).</summary>
+    private static void ComputeTile(ScaledImage image, int y0, int rows, int x0, int width, float[][][] kernels, FeatureGrid grid)
     {
-        int width = image.Width;
         int height = image.Height;
+        int imageWidth = image.Width;
         int halo = Halo;
         int paddedRows = rows + (2 * halo);
         int paddedCols = width + (2 * halo);
@@ -114,13 +153,15 @@ public sealed class TextureExtractor : IFeatureExtractor
         var m = Unmix;
         for (int py = 0; py < paddedRows; py++)
         {
+            // Rows and columns outside the image replicate the edge pixels.
             int y = Math.Clamp(y0 - halo + py, 0, height - 1);
             var row = image.ReadRows(y, 1);
-            bool central = py >= halo && py < halo + rows;
-            long sRow = ((long)py * paddedCols) + halo;
+            bool centralRow = py >= halo && py < halo + rows;
+            long sRow = (long)py * paddedCols;
             long bRow = (long)(py - halo) * width;
-            for (int x = 0; x < width; x++)
+            for (int px = 0; px < paddedCols; px++)
             {
+                int x = Math.Clamp(x0 - halo + px, 0, imageWidth - 1);
                 byte r = row[3 * x];
                 byte g = row[(3 * x) + 1];
                 byte b = row[(3 * x) + 2];
@@ -129,30 +170,18 @@ public sealed class TextureExtractor : IFeatureExtractor
                 float odB = OpticalDensity[b];
                 float cH = (odR * m[0, 0]) + (odG * m[1, 0]) + (odB * m[2, 0]);
                 float cE = (odR * m[0, 1]) + (odG * m[1, 1]) + (odB * m[2, 1]);
-                stains[sRow + x] = cH;
-                stains[planeStain + sRow + x] = cE;
-                if (central)
+                stains[sRow + px] = cH;
+                stains[planeStain + sRow + px] = cE;
+                if (centralRow && px >= halo && px < halo + width)
                 {
                     float cR = (odR * m[0, 2]) + (odG * m[1, 2]) + (odB * m[2, 2]);
-                    long at = bRow + x;
+                    long at = bRow + px - halo;
                     baseMaps[at] = r / 255f;
                     baseMaps[planeBase + at] = g / 255f;
                     baseMaps[(2 * planeBase) + at] = b / 255f;
                     baseMaps[(3 * planeBase) + at] = cH;
                     baseMaps[(4 * planeBase) + at] = cE;
                     baseMaps[(5 * planeBase) + at] = cR;
-                }
-            }
-
-            for (int s = 0; s < 2; s++)
-            {
-                long line = (s * planeStain) + ((long)py * paddedCols);
-                float left = stains[line + halo];
-                float right = stains[line + halo + width - 1];
-                for (int k = 0; k < halo; k++)
-                {
-                    stains[line + k] = left;
-                    stains[line + halo + width + k] = right;
                 }
             }
         }
@@ -174,7 +203,7 @@ public sealed class TextureExtractor : IFeatureExtractor
             int factor = Downsampling(sigma);
             if (!pyramid.ContainsKey(factor))
             {
-                // Box-downsample by 2 from the previous level (aligned with the global pixel grid: strips start at
+                // Box-downsample by 2 from the previous level (aligned with the global pixel grid: tiles start at
                 // multiples of 16 and the halo is a multiple of 8).
                 pyramid[factor] = F.avg_pool2d(pyramid[factor / 2], [2, 2], [2, 2]).MoveToOuterDisposeScope();
             }
@@ -229,7 +258,7 @@ public sealed class TextureExtractor : IFeatureExtractor
         {
             for (int bc = 0; bc < blockCols; bc++)
             {
-                values.AsSpan(((br * blockCols) + bc) * channels, channels).CopyTo(grid.Block((y0 / BlockSize) + br, bc));
+                values.AsSpan(((br * blockCols) + bc) * channels, channels).CopyTo(grid.Block((y0 / BlockSize) + br, (x0 / BlockSize) + bc));
             }
         }
     }

@@ -100,15 +100,30 @@ public class TextureExtractorTests
     }
 
     [Fact]
-    public void Streaming_in_strips_gives_the_same_features_as_one_pass()
+    public void Streaming_in_strips_and_tiles_gives_the_same_features_as_one_pass()
     {
         var image = Image(320, 256, (x, y) => Pattern(x, y));
         using var onePass = new TextureExtractor { StripRows = 320 }.Extract(image, null, SilentRunLog.Instance, CancellationToken.None);
         using var strips = new TextureExtractor { StripRows = 32 }.Extract(image, null, SilentRunLog.Instance, CancellationToken.None);
+        using var tiles = new TextureExtractor { StripRows = 48, TileColumns = 80 }.Extract(image, null, SilentRunLog.Instance, CancellationToken.None);
         for (int r = 0; r < onePass.Rows; r++)
         {
             AssertClose(onePass.BlockRow(r), strips.BlockRow(r), $"block row {r}");
+            AssertClose(onePass.BlockRow(r), tiles.BlockRow(r), $"block row {r} (tiles)");
         }
+    }
+
+    [Fact]
+    public void Strips_far_from_hinted_tissue_are_skipped_and_tissue_blocks_are_unchanged()
+    {
+        var image = Image(512, 128, (x, y) => Pattern(x, y));
+        var hint = new bool[32 * 8];
+        hint[(2 * 8) + 3] = true; // one tissue block in block row 2
+        using var all = new TextureExtractor { StripRows = 64 }.Extract(image, null, SilentRunLog.Instance, TestContext.Current.CancellationToken);
+        using var hinted = new TextureExtractor { StripRows = 64 }.Extract(image, hint, SilentRunLog.Instance, TestContext.Current.CancellationToken);
+        Assert.True(all.Block(2, 3).SequenceEqual(hinted.Block(2, 3)));
+        Assert.All(hinted.Block(31, 0).ToArray(), v => Assert.Equal(0f, v));
+        Assert.Contains(all.Block(31, 0).ToArray(), v => v != 0);
     }
 
     [Fact]
