@@ -15,7 +15,7 @@ internal sealed class SimulateCommand : ICliCommand
         var pixelSize = new Option<double>("--pixel-size") { Description = "Full-resolution pixel size in µm/px", DefaultValueFactory = _ => 0.5 };
         var genes = new Option<int>("--genes") { Description = "Number of genes (30 markers, 13 program genes, then background genes)", DefaultValueFactory = _ => 100 };
         var seed = new Option<int>("--seed") { Description = "Random seed; the same seed gives identical files", DefaultValueFactory = _ => 0 };
-        var depth = new Option<double>("--depth") { Description = "Sequencing depth factor (1 ≈ 40 counts per cell over the panel)", DefaultValueFactory = _ => 1.0 };
+        var depth = new Option<double>("--depth") { Description = "Sequencing depth factor (1 ≈ 100 counts per cell over the panel)", DefaultValueFactory = _ => 1.0 };
         var command = new Command("simulate", "Write a simulated H&E slide with Visium spots (Space Ranger layout) and its ground truth")
         {
             output, width, height, pixelSize, genes, seed, depth,

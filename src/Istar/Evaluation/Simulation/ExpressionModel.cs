@@ -10,7 +10,7 @@ namespace Istar.Evaluation.Simulation;
 internal sealed class ExpressionModel
 {
     /// <summary>Expected counts per cell over the panel at depth 1, before the cell type's RNA content factor.</summary>
-    public const double CountsPerCell = 40;
+    public const double CountsPerCell = 100;
 
     public static readonly string[][] Markers =
     [

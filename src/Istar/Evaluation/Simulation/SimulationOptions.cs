@@ -23,7 +23,7 @@ public sealed record SimulationOptions
     /// <summary>Seed; the same seed gives byte-identical output.</summary>
     public int Seed { get; init; }
 
-    /// <summary>Sequencing depth factor: expected counts scale with it (1 ≈ 40 counts per cell over the panel).</summary>
+    /// <summary>Sequencing depth factor: expected counts scale with it (1 ≈ 100 counts per cell over the panel).</summary>
     public double Depth { get; init; } = 1.0;
 
     /// <summary>Whether to render and write the slide image (tests of the counts alone may skip it).</summary>
