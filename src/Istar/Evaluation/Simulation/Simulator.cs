@@ -13,7 +13,8 @@ namespace Istar.Evaluation.Simulation;
 /// Makes a Visium-like sample with known truth: a procedurally generated H&amp;E slide (epithelial nests, fibrous
 /// stroma, fat, immune aggregates, vessels), per-block expression from the cells in each 8-µm block, and Poisson spot
 /// counts over 55-µm spots on a 100-µm hexagonal lattice. Writes a Space Ranger-like <c>outs/</c> folder, the slide as a
-/// tiled TIFF and the truth as <c>.npy</c>; every file is written under a temporary name and then renamed.
+/// tiled TIFF, the same sample as the reference iStar's input folder (<c>istar/</c>) and the truth as <c>.npy</c>; every
+/// file is written under a temporary name and then renamed.
 /// </summary>
 public static class Simulator
 {
@@ -106,6 +107,7 @@ public static class Simulator
         string outs = Path.Combine(options.OutputFolder, "outs");
         string slidePath = Path.Combine(options.OutputFolder, "slide.tif");
         WriteSpaceRanger(outs, spots, inTissue, counts, model, mpp, widthPx, heightPx);
+        WriteIstarFolder(Path.Combine(options.OutputFolder, "istar"), inTissue, dense, model, mpp);
         WriteTruth(Path.Combine(options.OutputFolder, "truth"), truth, cellCounts, expected, inTissue, model, genes, types, hb, wb);
 
         if (options.RenderSlide)
@@ -113,7 +115,7 @@ public static class Simulator
             cancellation.ThrowIfCancellationRequested();
             var clock = System.Diagnostics.Stopwatch.StartNew();
             byte[] rgb = SlideRenderer.Render(layout, widthPx, heightPx, mpp, cancellation);
-            WriteImages(rgb, widthPx, heightPx, mpp, slidePath, Path.Combine(outs, "spatial"));
+            WriteImages(rgb, widthPx, heightPx, mpp, slidePath, Path.Combine(outs, "spatial"), Path.Combine(options.OutputFolder, "istar", "he-raw.jpg"));
             log.Info(FormattableString.Invariant($"[simulate] slide {widthPx} x {heightPx} px at {mpp} µm/px rendered in {clock.Elapsed.TotalSeconds:0.0} s"));
         }
 
@@ -317,7 +319,40 @@ public static class Simulator
         });
     }
 
-    private static void WriteImages(byte[] rgb, int width, int height, double mpp, string slidePath, string spatial)
+    /// <summary>The reference iStar's input folder: cnts.tsv, locs-raw.tsv, pixel-size-raw.txt, radius-raw.txt, pixel-size.txt (+ he-raw.jpg).</summary>
+    private static void WriteIstarFolder(string folder, List<Spot> inTissue, float[] dense, ExpressionModel model, double mpp)
+    {
+        Directory.CreateDirectory(folder);
+        int genes = model.GeneCount;
+        AtomicFile.WriteText(Path.Combine(folder, "cnts.tsv"), w =>
+        {
+            w.Write("spot\t" + string.Join('\t', model.GeneNames) + "\n");
+            var line = new StringBuilder();
+            for (int s = 0; s < inTissue.Count; s++)
+            {
+                line.Clear().Append(inTissue[s].Barcode);
+                for (int g = 0; g < genes; g++)
+                {
+                    line.Append('\t').Append(((long)dense[((long)s * genes) + g]).ToString(CultureInfo.InvariantCulture));
+                }
+
+                w.Write(line.Append('\n').ToString());
+            }
+        });
+        AtomicFile.WriteText(Path.Combine(folder, "locs-raw.tsv"), w =>
+        {
+            w.Write("spot\tx\ty\n");
+            foreach (var s in inTissue)
+            {
+                w.Write(FormattableString.Invariant($"{s.Barcode}\t{s.PixelColumn}\t{s.PixelRow}\n"));
+            }
+        });
+        AtomicFile.WriteText(Path.Combine(folder, "pixel-size-raw.txt"), w => w.Write(mpp.ToString("R", CultureInfo.InvariantCulture) + "\n"));
+        AtomicFile.WriteText(Path.Combine(folder, "radius-raw.txt"), w => w.Write((SpotDiameterMicrons / mpp * 0.5).ToString("R", CultureInfo.InvariantCulture) + "\n"));
+        AtomicFile.WriteText(Path.Combine(folder, "pixel-size.txt"), w => w.Write("0.5\n"));
+    }
+
+    private static void WriteImages(byte[] rgb, int width, int height, double mpp, string slidePath, string spatial, string istarJpeg)
     {
         using var image = Image.NewFromMemory(rgb, width, height, 3, Enums.BandFormat.Uchar);
         double pixelsPerMm = 1000.0 / mpp;
@@ -332,6 +367,7 @@ public static class Simulator
             xres: pixelsPerMm,
             yres: pixelsPerMm,
             bigtiff: (long)width * height * 3 > 3_000_000_000L));
+        AtomicFile.Write(istarJpeg, p => image.Jpegsave(p, q: 90));
         var (hires, lowres) = PreviewScales(width, height);
         using (var hi = image.Resize(hires))
         {
@@ -355,6 +391,8 @@ public static class Simulator
             ["height_um"] = heightPx * options.MicronsPerPixel,
             ["microns_per_pixel"] = options.MicronsPerPixel,
             ["slide"] = new Dictionary<string, object> { ["file"] = options.RenderSlide ? "slide.tif" : string.Empty, ["width_px"] = widthPx, ["height_px"] = heightPx },
+            ["space_ranger"] = "outs/ (filtered_feature_bc_matrix MEX gz, spatial/tissue_positions.csv, scalefactors_json.json, tissue_hires/lowres_image.png)",
+            ["istar_folder"] = "istar/ (cnts.tsv, locs-raw.tsv, pixel-size-raw.txt, radius-raw.txt, pixel-size.txt, he-raw.jpg)",
             ["genes"] = model.GeneCount,
             ["depth"] = options.Depth,
             ["counts_per_cell_at_depth_1"] = ExpressionModel.CountsPerCell,

@@ -190,6 +190,22 @@ public class SimulatorTests
         var composition = NpyArray.Read(Path.Combine(dir.Path, "truth/composition.npy"));
         Assert.Equal([6, sim.BlockRows, sim.BlockColumns], composition.Shape);
         Assert.True(File.Exists(Path.Combine(dir.Path, "simulation.json")));
+
+        var cnts = File.ReadAllLines(Path.Combine(dir.Path, "istar/cnts.tsv"));
+        Assert.Equal(["spot", .. sample.GeneNames], cnts[0].Split('\t'));
+        Assert.Equal(sample.SpotCount + 1, cnts.Length);
+        var first = cnts[1].Split('\t');
+        Assert.Equal(sample.SpotIds[0], first[0]);
+        for (int g = 0; g < sample.GeneCount; g++)
+        {
+            Assert.Equal(Dense(sample.Counts, 0, g), float.Parse(first[g + 1], CultureInfo.InvariantCulture));
+        }
+
+        var locs = File.ReadAllLines(Path.Combine(dir.Path, "istar/locs-raw.tsv"));
+        Assert.Equal("spot\tx\ty", locs[0]);
+        Assert.Equal($"{sample.SpotIds[0]}\t{sample.Centres[0].X}\t{sample.Centres[0].Y}", locs[1]);
+        Assert.Equal("55", File.ReadAllText(Path.Combine(dir.Path, "istar/radius-raw.txt")).Trim());
+        Assert.Equal("0.5", File.ReadAllText(Path.Combine(dir.Path, "istar/pixel-size-raw.txt")).Trim());
         Assert.Empty(Directory.GetFiles(dir.Path, "*.tmp-*", SearchOption.AllDirectories));
     }
 
