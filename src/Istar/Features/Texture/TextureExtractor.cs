@@ -151,6 +151,10 @@ public sealed class TextureExtractor : IFeatureExtractor
         long planeStain = (long)paddedRows * paddedCols;
         long planeBase = (long)rows * width;
         var m = Unmix;
+        float h0 = m[0, 0], h1 = m[1, 0], h2 = m[2, 0];
+        float e0 = m[0, 1], e1 = m[1, 1], e2 = m[2, 1];
+        float r0 = m[0, 2], r1 = m[1, 2], r2 = m[2, 2];
+        var od = OpticalDensity;
         for (int py = 0; py < paddedRows; py++)
         {
             // Rows and columns outside the image replicate the edge pixels.
@@ -165,16 +169,16 @@ public sealed class TextureExtractor : IFeatureExtractor
                 byte r = row[3 * x];
                 byte g = row[(3 * x) + 1];
                 byte b = row[(3 * x) + 2];
-                float odR = OpticalDensity[r];
-                float odG = OpticalDensity[g];
-                float odB = OpticalDensity[b];
-                float cH = (odR * m[0, 0]) + (odG * m[1, 0]) + (odB * m[2, 0]);
-                float cE = (odR * m[0, 1]) + (odG * m[1, 1]) + (odB * m[2, 1]);
+                float odR = od[r];
+                float odG = od[g];
+                float odB = od[b];
+                float cH = (odR * h0) + (odG * h1) + (odB * h2);
+                float cE = (odR * e0) + (odG * e1) + (odB * e2);
                 stains[sRow + px] = cH;
                 stains[planeStain + sRow + px] = cE;
                 if (centralRow && px >= halo && px < halo + width)
                 {
-                    float cR = (odR * m[0, 2]) + (odG * m[1, 2]) + (odB * m[2, 2]);
+                    float cR = (odR * r0) + (odG * r1) + (odB * r2);
                     long at = bRow + px - halo;
                     baseMaps[at] = r / 255f;
                     baseMaps[planeBase + at] = g / 255f;
