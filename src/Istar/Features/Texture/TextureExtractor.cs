@@ -24,7 +24,7 @@ public sealed class TextureExtractor : IFeatureExtractor
     private static readonly float[] OpticalDensity = BuildOpticalDensity();
     private static readonly float[,] Unmix = BuildUnmixing();
 
-    /// <summary>Creates the extractor with the default strip height (256 rows).</summary>
+    /// <summary>Creates the extractor with the default strip (256 rows) and tile (2048 columns) sizes.</summary>
     public TextureExtractor()
     {
     }
@@ -74,29 +74,27 @@ public sealed class TextureExtractor : IFeatureExtractor
         {
             var clock = Stopwatch.StartNew();
             var kernels = TextureChannels.Sigmas.Select(s => BuildKernels(s / Downsampling(s))).ToArray();
+            int strips = (image.Height + StripRows - 1) / StripRows;
+            using (var progress = log.Begin("features", "texture strips", strips))
             {
-                int strips = (image.Height + StripRows - 1) / StripRows;
-                using (var progress = log.Begin("features", "texture strips", strips))
+                for (int y0 = 0; y0 < image.Height; y0 += StripRows)
                 {
-                    for (int y0 = 0; y0 < image.Height; y0 += StripRows)
+                    cancellation.ThrowIfCancellationRequested();
+                    int rows = Math.Min(StripRows, image.Height - y0);
+                    if (NeedsStrip(tissueHint, grid, y0 / BlockSize, rows / BlockSize))
                     {
-                        cancellation.ThrowIfCancellationRequested();
-                        int rows = Math.Min(StripRows, image.Height - y0);
-                        if (NeedsStrip(tissueHint, grid, y0 / BlockSize, rows / BlockSize))
+                        for (int x0 = 0; x0 < image.Width; x0 += TileColumns)
                         {
-                            for (int x0 = 0; x0 < image.Width; x0 += TileColumns)
-                            {
-                                ComputeTile(image, y0, rows, x0, Math.Min(TileColumns, image.Width - x0), kernels, grid);
-                            }
+                            ComputeTile(image, y0, rows, x0, Math.Min(TileColumns, image.Width - x0), kernels, grid);
                         }
-
-                        progress.Advance();
                     }
-                }
 
-                cancellation.ThrowIfCancellationRequested();
-                ComputeContext(grid);
+                    progress.Advance();
+                }
             }
+
+            cancellation.ThrowIfCancellationRequested();
+            ComputeContext(grid);
 
             double mpx = (double)image.Width * image.Height / 1e6;
             log.Info(FormattableString.Invariant($"[features] texture: {grid.Rows} x {grid.Columns} blocks x {Channels} channels in {clock.Elapsed.TotalSeconds:0.0} s ({mpx / Math.Max(clock.Elapsed.TotalSeconds, 1e-9):0.0} Mpx/s)"));
