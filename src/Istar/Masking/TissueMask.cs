@@ -65,6 +65,9 @@ public sealed record TissueMaskResult(bool[] Mask, int Rows, int Columns, string
 /// </summary>
 public static class TissueMask
 {
+    /// <summary>Blocks the feature k-means is fitted on (a regular subsample of larger grids).</summary>
+    internal const int FeatureSample = 100_000;
+
     /// <summary>Computes the mask over the grid of <paramref name="rgb"/>; <paramref name="features"/> (same grid) is optional.</summary>
     public static TissueMaskResult Compute(BlockRgb rgb, FeatureGrid? features, TissueMaskOptions options, IRunLog log, CancellationToken cancellation = default)
     {
@@ -313,32 +316,45 @@ public static class TissueMask
         return mask.Length == 0 ? 0 : n / (double)mask.Length;
     }
 
+    /// <summary>
+    /// K-means (k = 2) on the block features, fitted on at most <see cref="FeatureSample"/> blocks taken on a regular
+    /// stride (so a whole-slide grid is never copied), then every block assigned to its nearest centre; foreground =
+    /// the cluster whose blocks are darker on average.
+    /// </summary>
     private static bool[] FeatureClusters(FeatureGrid features, float[] grey, TissueMaskOptions options, CancellationToken cancellation)
     {
         int n = (int)features.BlockCount;
         int c = features.Channels;
-        var x = new float[(long)n * c];
-        for (int r = 0; r < features.Rows; r++)
+        int step = Math.Max(1, (int)Math.Ceiling(n / (double)FeatureSample));
+        int m = ((n - 1) / step) + 1;
+        var x = new float[(long)m * c];
+        for (int s = 0; s < m; s++)
         {
-            features.BlockRow(r).CopyTo(x.AsSpan(r * features.Columns * c));
+            int b = s * step;
+            var dst = x.AsSpan(s * c, c);
+            features.Block(b / features.Columns, b % features.Columns).CopyTo(dst);
+            Sanitize(dst);
         }
 
-        for (long i = 0; i < x.LongLength; i++)
+        var km = KMeans.Fit(x, m, c, new KMeansOptions { Clusters = 2, Inits = 3, Seed = options.Seed }, cancellation);
+        var labels = new int[n];
+        var buffer = new float[c];
+        for (int b = 0; b < n; b++)
         {
-            if (!float.IsFinite(x[i]))
-            {
-                x[i] = 0;
-            }
+            features.Block(b / features.Columns, b % features.Columns).CopyTo(buffer);
+            Sanitize(buffer);
+            double d0 = KMeans.SquaredDistance(buffer, km.Centers.AsSpan(0, c));
+            double d1 = KMeans.SquaredDistance(buffer, km.Centers.AsSpan(c, c));
+            labels[b] = d1 < d0 ? 1 : 0;
         }
 
-        var km = KMeans.Fit(x, n, c, new KMeansOptions { Clusters = 2, Inits = 3, Seed = options.Seed }, cancellation);
         double g0 = 0;
         double g1 = 0;
         int n0 = 0;
         int n1 = 0;
         for (int i = 0; i < n; i++)
         {
-            if (km.Labels[i] == 0)
+            if (labels[i] == 0)
             {
                 g0 += grey[i];
                 n0++;
@@ -354,10 +370,21 @@ public static class TissueMask
         var mask = new bool[n];
         for (int i = 0; i < n; i++)
         {
-            mask[i] = km.Labels[i] == foreground;
+            mask[i] = labels[i] == foreground;
         }
 
         return mask;
+    }
+
+    private static void Sanitize(Span<float> v)
+    {
+        for (int j = 0; j < v.Length; j++)
+        {
+            if (!float.IsFinite(v[j]))
+            {
+                v[j] = 0;
+            }
+        }
     }
 
     private static bool Brighter(bool[] mask, float[] grey)
