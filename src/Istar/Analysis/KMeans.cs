@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using Istar.Masking;
 
 namespace Istar.Analysis;
@@ -169,6 +171,67 @@ public static class KMeans
         return s;
     }
 
+    /// <summary>Squared distance, float differences squared and summed in float64 (SIMD).</summary>
+    internal static double SquaredDistance(ReadOnlySpan<float> x, ReadOnlySpan<float> c)
+    {
+        int n = x.Length;
+        int i = 0;
+        double s = 0;
+        if (Vector256.IsHardwareAccelerated && n >= 8)
+        {
+            var acc0 = Vector256<double>.Zero;
+            var acc1 = Vector256<double>.Zero;
+            ref float xr = ref MemoryMarshal.GetReference(x);
+            ref float cr = ref MemoryMarshal.GetReference(c);
+            for (; i <= n - 8; i += 8)
+            {
+                var d = Vector256.LoadUnsafe(ref xr, (nuint)i) - Vector256.LoadUnsafe(ref cr, (nuint)i);
+                var (lo, hi) = Vector256.Widen(d);
+                acc0 += lo * lo;
+                acc1 += hi * hi;
+            }
+
+            s = Vector256.Sum(acc0 + acc1);
+        }
+
+        for (; i < n; i++)
+        {
+            double d = x[i] - c[i];
+            s += d * d;
+        }
+
+        return s;
+    }
+
+    private static int Nearest(ReadOnlySpan<float> x, ReadOnlySpan<float> centers, int k, out double distance)
+    {
+        int d = x.Length;
+        int best = 0;
+        distance = double.PositiveInfinity;
+        for (int c = 0; c < k; c++)
+        {
+            double s = SquaredDistance(x, centers.Slice(c * d, d));
+            if (s < distance)
+            {
+                distance = s;
+                best = c;
+            }
+        }
+
+        return best;
+    }
+
+    private static float[] ToFloat(ReadOnlySpan<double> v)
+    {
+        var f = new float[v.Length];
+        for (int i = 0; i < v.Length; i++)
+        {
+            f[i] = (float)v[i];
+        }
+
+        return f;
+    }
+
     private static int Nearest(ReadOnlySpan<float> x, ReadOnlySpan<double> centers, int k, out double distance)
     {
         int d = x.Length;
@@ -234,14 +297,14 @@ public static class KMeans
         double pot = 0;
         for (int i = 0; i < n; i++)
         {
-            closest[i] = SquaredDistance(data.Slice(i * d, d), centers.AsSpan(0, d));
+            closest[i] = SquaredDistance(data.Slice(i * d, d), data.Slice(first * d, d));
             pot += closest[i];
         }
 
         var cumulative = new double[n];
         var candidate = new double[n];
         var bestDist = new double[n];
-        var point = new double[d];
+        var point = new float[d];
         for (int c = 1; c < k; c++)
         {
             double acc = 0;
@@ -257,7 +320,7 @@ public static class KMeans
             {
                 double r = rng.NextDouble() * pot;
                 int id = LowerBound(cumulative, r);
-                CopyRow(data, d, id, point);
+                data.Slice(id * d, d).CopyTo(point);
                 double candPot = 0;
                 for (int i = 0; i < n; i++)
                 {
@@ -332,7 +395,7 @@ public static class KMeans
         for (; iteration < maxIterations; iteration++)
         {
             cancellation.ThrowIfCancellationRequested();
-            double[] current = centers;
+            float[] current = ToFloat(centers);
             Parallel.For(0, chunks, t =>
             {
                 var span = data.Span;
@@ -405,9 +468,10 @@ public static class KMeans
         if (!strict)
         {
             var span = data.Span;
+            float[] final = ToFloat(centers);
             for (int i = 0; i < n; i++)
             {
-                labels[i] = Nearest(span.Slice(i * d, d), centers, k, out _);
+                labels[i] = Nearest(span.Slice(i * d, d), final, k, out _);
             }
         }
 
