@@ -323,6 +323,34 @@ public static class ConnectedComponents
         return result;
     }
 
+    /// <summary><see cref="RelabelSmall(ReadOnlySpan{int}, int, int, int)"/> on a rectangular array.</summary>
+    public static int[,] RelabelSmall(int[,] labels, int minSize)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        int rows = labels.GetLength(0);
+        int columns = labels.GetLength(1);
+        var flat = new int[rows * columns];
+        for (int r = 0; r < rows; r++)
+        {
+            for (int c = 0; c < columns; c++)
+            {
+                flat[(r * columns) + c] = labels[r, c];
+            }
+        }
+
+        int[] result = RelabelSmall(flat, rows, columns, minSize);
+        var grid = new int[rows, columns];
+        for (int r = 0; r < rows; r++)
+        {
+            for (int c = 0; c < columns; c++)
+            {
+                grid[r, c] = result[(r * columns) + c];
+            }
+        }
+
+        return grid;
+    }
+
     private static void CheckShape(int length, int rows, int columns)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(rows);

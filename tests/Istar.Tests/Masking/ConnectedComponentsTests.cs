@@ -87,3 +87,16 @@ public class ConnectedComponentsTests
         return r;
     }
 }
+
+public class ConnectedComponentsArrayTests
+{
+    [Fact]
+    public void The_two_dimensional_overload_matches_the_flat_one()
+    {
+        var grid = new int[,] { { 0, 0, 0 }, { 0, 1, 0 }, { 0, 0, 2 } };
+
+        var result = ConnectedComponents.RelabelSmall(grid, 2);
+
+        Assert.Equal(new int[,] { { 0, 0, 0 }, { 0, 0, 0 }, { 0, 0, 0 } }, result);
+    }
+}
