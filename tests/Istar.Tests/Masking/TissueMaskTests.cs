@@ -29,7 +29,7 @@ public class TissueMaskTests
         double inside = FractionInside(result, points, scale);
 
         _output.WriteLine($"{section}: {result.Method}, mask {result.ForegroundFraction:P1}, spots inside {inside:P1} of {points.Count}");
-        Assert.True(inside >= 0.9, $"only {inside:P1} of the spots are in the mask");
+        Assert.True(inside >= 0.93, $"only {inside:P1} of the spots are in the mask");
         Assert.InRange(result.ForegroundFraction, 0.05, 0.8);
     }
 
@@ -165,9 +165,9 @@ public class TissueMaskFallbackTests
         var blocks = Synthetic(40, 50, (r, c) => InDisk(r, c) ? (0.35f, 0.33f, 0.35f) : (0.95f, 0.75f, 0.9f));
         var log = new RecordingLog();
 
-        var result = TissueMask.Compute(blocks, null, new TissueMaskOptions { FillHoles = false }, log, TestContext.Current.CancellationToken);
+        var result = TissueMask.Compute(blocks, null, new TissueMaskOptions { FillHoles = false, ClosingRadius = 1 }, log, TestContext.Current.CancellationToken);
 
-        Assert.StartsWith("inverted", result.Method, StringComparison.Ordinal);
+        Assert.True(result.Method.StartsWith("inverted", StringComparison.Ordinal), $"{result.Method} {result.ForegroundFraction}");
         AssertDisk(result);
         Assert.Contains(log.Warnings, w => w.Contains("invert", StringComparison.Ordinal));
     }
