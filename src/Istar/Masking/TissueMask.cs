@@ -243,7 +243,7 @@ public static class TissueMask
     internal static bool[] Cleanup(bool[] mask, int rows, int columns, TissueMaskOptions options)
     {
         int r = options.ClosingRadius;
-        bool[] closed = r > 0 ? Morph(Morph(mask, rows, columns, r, dilate: true), rows, columns, r, dilate: false) : (bool[])mask.Clone();
+        bool[] closed = r > 0 ? Close(mask, rows, columns, r) : (bool[])mask.Clone();
         if (options.FillHoles)
         {
             FillEnclosed(closed, rows, columns);
@@ -260,6 +260,30 @@ public static class TissueMask
         for (int i = 0; i < result.Length; i++)
         {
             result[i] = relabeled[i] == 1;
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// Closing on a grid padded by <paramref name="r"/> background blocks, so tissue at the edge neither erodes away
+    /// nor blocks the erosion of what the dilation added.
+    /// </summary>
+    internal static bool[] Close(bool[] mask, int rows, int columns, int r)
+    {
+        int pr = rows + (2 * r);
+        int pc = columns + (2 * r);
+        var padded = new bool[pr * pc];
+        for (int y = 0; y < rows; y++)
+        {
+            Array.Copy(mask, y * columns, padded, ((y + r) * pc) + r, columns);
+        }
+
+        bool[] closed = Morph(Morph(padded, pr, pc, r, dilate: true), pr, pc, r, dilate: false);
+        var result = new bool[mask.Length];
+        for (int y = 0; y < rows; y++)
+        {
+            Array.Copy(closed, ((y + r) * pc) + r, result, y * columns, columns);
         }
 
         return result;

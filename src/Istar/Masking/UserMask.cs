@@ -120,16 +120,11 @@ public static class UserMask
             src.Dispose();
         }
 
+        // Fraction of each block's area (in block units, so padding counts as background) covered by tissue.
         // Column pass: per source row, overlap-weighted sums per block column.
         double sx = contentColumns / w;
         double sy = contentRows / h;
         var rowSums = new double[h * columns];
-        var rowWeights = new double[columns];
-        for (int x = 0; x < w; x++)
-        {
-            Spread(x, sx, columns, (bc, ov) => rowWeights[bc] += ov);
-        }
-
         for (int y = 0; y < h; y++)
         {
             int yo = y * columns;
@@ -156,7 +151,6 @@ public static class UserMask
         }
 
         var sums = new double[rows * columns];
-        var colWeights = new double[rows];
         for (int y = 0; y < h; y++)
         {
             double a = y * sy;
@@ -169,7 +163,6 @@ public static class UserMask
                     continue;
                 }
 
-                colWeights[br] += ov;
                 for (int bc = 0; bc < columns; bc++)
                 {
                     sums[(br * columns) + bc] += ov * rowSums[(y * columns) + bc];
@@ -177,29 +170,6 @@ public static class UserMask
             }
         }
 
-        for (int br = 0; br < rows; br++)
-        {
-            for (int bc = 0; bc < columns; bc++)
-            {
-                double area = colWeights[br] * rowWeights[bc];
-                sums[(br * columns) + bc] = area > 0 ? sums[(br * columns) + bc] / area : 0;
-            }
-        }
-
         return sums;
-    }
-
-    private static void Spread(int x, double scale, int count, Action<int, double> add)
-    {
-        double a = x * scale;
-        double b = (x + 1) * scale;
-        for (int k = (int)a; k < count && k < b; k++)
-        {
-            double ov = Math.Min(b, k + 1) - Math.Max(a, k);
-            if (ov > 0)
-            {
-                add(k, ov);
-            }
-        }
     }
 }
