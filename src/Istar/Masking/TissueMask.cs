@@ -51,7 +51,7 @@ public sealed record TissueMaskResult(bool[] Mask, int Rows, int Columns, string
 /// The default tissue mask. The reference's k-means-with-RGB-std rule produces all-black and inverted masks
 /// (upstream issue #7, spec §16.17); this one thresholds colour first and checks its own result:
 /// <list type="number">
-/// <item>Colour: per block HSV saturation (max − min)/max, 3 × 3 box-smoothed, Otsu threshold over the non-black
+/// <item>Colour: blocks of green/cyan hue (marker pen) are excluded; per block HSV saturation (max − min)/max, 3 × 3 box-smoothed, Otsu threshold over the non-black
 /// blocks clamped to [<see cref="TissueMaskOptions.MinSaturationThreshold"/>, <see cref="TissueMaskOptions.MaxSaturationThreshold"/>];
 /// tissue = saturation above it and not black.</item>
 /// <item>Features (optional): k-means (k = 2) on the block features, foreground = the darker cluster (never the
@@ -85,6 +85,7 @@ public static class TissueMask
         var saturation = new float[n];
         var value = new float[n];
         var grey = new float[n];
+        var pen = new bool[n];
         var v = rgb.Values;
         for (int i = 0; i < n; i++)
         {
@@ -96,13 +97,14 @@ public static class TissueMask
             value[i] = max;
             saturation[i] = max > 0 ? (max - min) / max : 0;
             grey[i] = (r + g + b) / 3;
+            pen[i] = saturation[i] > 0.15f && IsPenHue(r, g, b, max, min);
         }
 
         float[] smooth = Box3(saturation, rows, columns);
         var notBlack = new bool[n];
         for (int i = 0; i < n; i++)
         {
-            notBlack[i] = value[i] >= options.BlackLevel;
+            notBlack[i] = value[i] >= options.BlackLevel && !pen[i];
         }
 
         double threshold = Math.Clamp(Otsu(smooth, notBlack), options.MinSaturationThreshold, options.MaxSaturationThreshold);
@@ -179,6 +181,40 @@ public static class TissueMask
 
         log.Info($"[mask] {method}: {Fraction(mask):P1} of {n:N0} blocks are tissue (saturation threshold {threshold:F3}).");
         return new TissueMaskResult(mask, rows, columns, method, Fraction(mask), threshold);
+    }
+
+    /// <summary>
+    /// Green and cyan hues (70°–190°), which neither eosin (pink, ~300°–360°) nor haematoxylin (blue-purple,
+    /// ~220°–300°) produce: marker pen, never tissue.
+    /// </summary>
+    internal static bool IsPenHue(float r, float g, float b, float max, float min)
+    {
+        float delta = max - min;
+        if (delta <= 0)
+        {
+            return false;
+        }
+
+        float hue;
+        if (max == r)
+        {
+            hue = 60 * (((g - b) / delta) % 6);
+        }
+        else if (max == g)
+        {
+            hue = 60 * (((b - r) / delta) + 2);
+        }
+        else
+        {
+            hue = 60 * (((r - g) / delta) + 4);
+        }
+
+        if (hue < 0)
+        {
+            hue += 360;
+        }
+
+        return hue >= 70 && hue <= 190;
     }
 
     /// <summary>Otsu's threshold of values in [0, 1] (256 bins) over the selected entries.</summary>

@@ -219,3 +219,44 @@ internal sealed class RecordingLog : IRunLog
 
     public IProgressTask Begin(string stage, string description, long total) => SilentRunLog.Instance.Begin(stage, description, total);
 }
+
+public class TissueMaskPenTests
+{
+    [Fact]
+    public void Green_marker_pen_is_not_tissue()
+    {
+        int rows = 40;
+        int columns = 50;
+        var v = new float[rows * columns * 3];
+        for (int r = 0; r < rows; r++)
+        {
+            for (int c = 0; c < columns; c++)
+            {
+                int o = ((r * columns) + c) * 3;
+                (float R, float G, float B) colour = c < 20 ? (0.85f, 0.45f, 0.7f) : c >= 35 ? (0.3f, 0.7f, 0.4f) : (0.93f, 0.92f, 0.93f);
+                (v[o], v[o + 1], v[o + 2]) = colour;
+            }
+        }
+
+        var result = TissueMask.Compute(new BlockRgb(rows, columns, v), null, new TissueMaskOptions(), SilentRunLog.Instance, TestContext.Current.CancellationToken);
+
+        for (int r = 0; r < rows; r++)
+        {
+            Assert.True(result.Mask[(r * columns) + 5]);
+            Assert.False(result.Mask[(r * columns) + 45]);
+        }
+    }
+
+    [Theory]
+    [InlineData(0.3f, 0.7f, 0.4f, true)]
+    [InlineData(0.2f, 0.7f, 0.7f, true)]
+    [InlineData(0.85f, 0.45f, 0.7f, false)]
+    [InlineData(0.45f, 0.35f, 0.7f, false)]
+    public void Pen_hues_are_green_and_cyan_only(float r, float g, float b, bool pen)
+    {
+        float max = Math.Max(r, Math.Max(g, b));
+        float min = Math.Min(r, Math.Min(g, b));
+
+        Assert.Equal(pen, TissueMask.IsPenHue(r, g, b, max, min));
+    }
+}
