@@ -56,6 +56,11 @@ public static class Clustering
         ArgumentNullException.ThrowIfNull(options);
         int n = predictions.Count;
         int d = predictions.GeneCount;
+        if (n < options.Clusters)
+        {
+            throw new Input.InputException("--clusters", $"{options.Clusters} clusters need at least {options.Clusters} blocks in the mask; there are {n}.", "Ask for fewer clusters or check the tissue mask.");
+        }
+
         float[] x = (float[])predictions.Values.Clone();
         if (options.Standardize)
         {

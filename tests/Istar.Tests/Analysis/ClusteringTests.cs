@@ -179,3 +179,16 @@ public class ClusteringTests
         return new BlockPredictions(v, Enumerable.Range(0, genes).Select(g => $"G{g}").ToArray(), br, bc, rows, columns);
     }
 }
+
+public class ClusteringInputTests
+{
+    [Fact]
+    public void More_clusters_than_blocks_is_an_input_error()
+    {
+        var p = ClusteringTests.Build(2, 2, 3, (_, _, g, _) => g);
+
+        var e = Assert.Throws<Istar.Input.InputException>(() => Clustering.Cluster(p, new ClusteringOptions(), TestContext.Current.CancellationToken));
+
+        Assert.Equal("--clusters", e.Location);
+    }
+}
