@@ -16,7 +16,7 @@ public sealed record TissueMaskOptions
     /// <summary>Above this foreground fraction a warning is given (a crop entirely of tissue is legitimate).</summary>
     public double MaxForegroundFraction { get; init; } = 0.99;
 
-    /// <summary>Lower and upper clamps of the Otsu saturation threshold.</summary>
+    /// <summary>Lower clamp of the Otsu saturation threshold.</summary>
     public double MinSaturationThreshold { get; init; } = 0.05;
 
     /// <summary>Upper clamp of the Otsu saturation threshold (keeps pale eosin in all-tissue crops).</summary>
@@ -55,7 +55,8 @@ public sealed record TissueMaskResult(bool[] Mask, int Rows, int Columns, string
 /// blocks clamped to [<see cref="TissueMaskOptions.MinSaturationThreshold"/>, <see cref="TissueMaskOptions.MaxSaturationThreshold"/>];
 /// tissue = saturation above it and not black.</item>
 /// <item>Features (optional): k-means (k = 2) on the block features, foreground = the darker cluster (never the
-/// std rule); its non-white blocks are added to the colour mask (pale stroma that is barely saturated).</item>
+/// std rule), fitted inside a 16-block margin on blocks with non-zero features; when it agrees with the colour mask
+/// (Jaccard ≥ 0.3) its non-white blocks are added to it (pale stroma that is barely saturated).</item>
 /// <item>Cleanup: closing with a (2r + 1)² square (<see cref="TissueMaskOptions.ClosingRadius"/>), filling of enclosed background, then tissue islands and holes smaller than <see cref="TissueMaskOptions.MinComponentBlocks"/>
 /// flipped with <see cref="ConnectedComponents.RelabelSmall"/>.</item>
 /// <item>Sanity: a mask whose foreground is brighter than its background is inverted; one under
@@ -67,6 +68,12 @@ public static class TissueMask
 {
     /// <summary>Blocks the feature k-means is fitted on (a regular subsample of larger grids).</summary>
     internal const int FeatureSample = 100_000;
+
+    /// <summary>Feature clusters are merged into the colour mask only when their Jaccard index with it is at least this.</summary>
+    internal const double MinAgreement = 0.3;
+
+    /// <summary>Blocks at the grid edge left out of the feature clusters (HIPT's attenuated / zeroed shift border).</summary>
+    internal const int FeatureMargin = 16;
 
     /// <summary>Computes the mask over the grid of <paramref name="rgb"/>; <paramref name="features"/> (same grid) is optional.</summary>
     public static TissueMaskResult Compute(BlockRgb rgb, FeatureGrid? features, TissueMaskOptions options, IRunLog log, CancellationToken cancellation = default)
@@ -122,7 +129,13 @@ public static class TissueMask
 
         string method = "colour";
         bool[] mask = (bool[])colour.Clone();
-        if (featureMask is not null && Fraction(featureMask) >= options.MinForegroundFraction && Fraction(colour) >= options.MinForegroundFraction)
+        double agreement = featureMask is null ? 0 : Jaccard(colour, featureMask);
+        if (featureMask is not null && Fraction(featureMask) >= options.MinForegroundFraction && Fraction(colour) >= options.MinForegroundFraction
+            && agreement < MinAgreement)
+        {
+            log.Info($"[mask] the feature clusters disagree with the colour mask (Jaccard {agreement:F2}); they are not used.");
+        }
+        else if (featureMask is not null && Fraction(featureMask) >= options.MinForegroundFraction && Fraction(colour) >= options.MinForegroundFraction)
         {
             for (int i = 0; i < n; i++)
             {
@@ -385,23 +398,68 @@ public static class TissueMask
     {
         int n = (int)features.BlockCount;
         int c = features.Channels;
-        int step = Math.Max(1, (int)Math.Ceiling(n / (double)FeatureSample));
-        int m = ((n - 1) / step) + 1;
-        var x = new float[(long)m * c];
-        for (int s = 0; s < m; s++)
+        int rows = features.Rows;
+        int columns = features.Columns;
+        int m = rows > 3 * FeatureMargin && columns > 3 * FeatureMargin ? FeatureMargin : 0;
+        var usable = new bool[n];
+        var buffer = new float[c];
+        int count = 0;
+        for (int r = m; r < rows - m; r++)
         {
-            int b = s * step;
-            var dst = x.AsSpan(s * c, c);
-            features.Block(b / features.Columns, b % features.Columns).CopyTo(dst);
-            Sanitize(dst);
+            for (int col = m; col < columns - m; col++)
+            {
+                features.Block(r, col).CopyTo(buffer);
+                bool nonzero = false;
+                foreach (float f in buffer)
+                {
+                    if (f != 0 && float.IsFinite(f))
+                    {
+                        nonzero = true;
+                        break;
+                    }
+                }
+
+                usable[(r * columns) + col] = nonzero;
+                count += nonzero ? 1 : 0;
+            }
         }
 
-        var km = KMeans.Fit(x, m, c, new KMeansOptions { Clusters = 2, Inits = 3, Seed = options.Seed }, cancellation);
         var labels = new int[n];
-        var buffer = new float[c];
+        Array.Fill(labels, -1);
+        if (count < 2)
+        {
+            return new bool[n];
+        }
+
+        int step = Math.Max(1, (int)Math.Ceiling(count / (double)FeatureSample));
+        int sample = ((count - 1) / step) + 1;
+        var x = new float[(long)sample * c];
+        int seen = 0;
+        int taken = 0;
+        for (int b = 0; b < n && taken < sample; b++)
+        {
+            if (!usable[b])
+            {
+                continue;
+            }
+
+            if (seen++ % step == 0)
+            {
+                var dst = x.AsSpan(taken++ * c, c);
+                features.Block(b / columns, b % columns).CopyTo(dst);
+                Sanitize(dst);
+            }
+        }
+
+        var km = KMeans.Fit(x.AsMemory(0, taken * c), taken, c, new KMeansOptions { Clusters = 2, Inits = 3, Seed = options.Seed }, cancellation);
         for (int b = 0; b < n; b++)
         {
-            features.Block(b / features.Columns, b % features.Columns).CopyTo(buffer);
+            if (!usable[b])
+            {
+                continue;
+            }
+
+            features.Block(b / columns, b % columns).CopyTo(buffer);
             Sanitize(buffer);
             double d0 = KMeans.SquaredDistance(buffer, km.Centers.AsSpan(0, c));
             double d1 = KMeans.SquaredDistance(buffer, km.Centers.AsSpan(c, c));
@@ -419,7 +477,7 @@ public static class TissueMask
                 g0 += grey[i];
                 n0++;
             }
-            else
+            else if (labels[i] == 1)
             {
                 g1 += grey[i];
                 n1++;
@@ -434,6 +492,19 @@ public static class TissueMask
         }
 
         return mask;
+    }
+
+    private static double Jaccard(bool[] a, bool[] b)
+    {
+        int both = 0;
+        int either = 0;
+        for (int i = 0; i < a.Length; i++)
+        {
+            both += a[i] && b[i] ? 1 : 0;
+            either += a[i] || b[i] ? 1 : 0;
+        }
+
+        return either == 0 ? 0 : both / (double)either;
     }
 
     private static void Sanitize(Span<float> v)
