@@ -8,7 +8,7 @@ namespace Istar.Analysis;
 /// clusters × labels, odds ratios OR_ij = p_ij · Σ_{not i, not j} p / (Σ_{i, not j} p · Σ_{not i, j} p), and the
 /// reported log2 table (the "Unclassified" label dropped, OR &lt; 2^0.05 shown as NA, rows = labels).
 /// </summary>
-public static class Enrichment
+internal static class Enrichment
 {
     /// <summary>Clusters × Labels block counts over blocks where both are ≥ 0, normalised to sum 1.</summary>
     public static double[,] Proportions(ReadOnlySpan<int> clusters, ReadOnlySpan<int> labels)

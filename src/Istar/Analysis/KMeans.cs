@@ -5,7 +5,7 @@ using Istar.Masking;
 namespace Istar.Analysis;
 
 /// <summary>Settings of <see cref="KMeans.Fit"/>; the defaults are scikit-learn 1.2's <c>KMeans</c> defaults.</summary>
-public sealed record KMeansOptions
+internal sealed record KMeansOptions
 {
     /// <summary>Number of clusters (k).</summary>
     public int Clusters { get; init; } = 8;
@@ -27,7 +27,7 @@ public sealed record KMeansOptions
 }
 
 /// <summary>The outcome of <see cref="KMeans.Fit"/>.</summary>
-public sealed class KMeansResult
+internal sealed class KMeansResult
 {
     internal KMeansResult(int[] labels, double[] centers, int clusters, int dimensions, double inertia, int iterations)
     {
@@ -77,7 +77,7 @@ public sealed class KMeansResult
 /// re-seeded with the samples farthest from their centres. Distances and sums accumulate in float64. The random stream
 /// is not NumPy's, so the partition is the same as scikit-learn's only when both find the same optimum.
 /// </summary>
-public static class KMeans
+internal static class KMeans
 {
     /// <summary>Clusters <paramref name="count"/> samples of <paramref name="dimensions"/> values (row-major).</summary>
     public static KMeansResult Fit(ReadOnlyMemory<float> data, int count, int dimensions, KMeansOptions options, CancellationToken cancellation = default)

@@ -3,7 +3,7 @@ using NetVips;
 namespace Istar.Analysis;
 
 /// <summary>PNGs of label grids (clusters, annotations) at block resolution, one pixel per block.</summary>
-public static class LabelPlot
+internal static class LabelPlot
 {
     /// <summary>matplotlib's tab20, in its order (the reference builds its palettes from it).</summary>
     private static readonly byte[][] Tab20 =

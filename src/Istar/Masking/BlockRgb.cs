@@ -8,7 +8,7 @@ namespace Istar.Masking;
 /// Mean colour of every block of a block grid, Rows × Columns × 3 interleaved, values in [0, 1]. The robust tissue
 /// mask and the overlay work from this, so they need neither features nor the full-resolution image in memory.
 /// </summary>
-public sealed class BlockRgb
+internal sealed class BlockRgb
 {
     /// <summary>Wraps interleaved values (Rows × Columns × 3, in [0, 1]).</summary>
     public BlockRgb(int rows, int columns, float[] values)

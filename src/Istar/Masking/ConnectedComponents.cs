@@ -5,7 +5,7 @@ namespace Istar.Masking;
 /// <c>connected_components.py</c> computes them (spec §7.1). Flood fills are iterative (an explicit queue), so grids
 /// of millions of blocks neither recurse nor allocate per pixel.
 /// </summary>
-public static class ConnectedComponents
+internal static class ConnectedComponents
 {
     /// <summary>
     /// 4-connected components of equal non-negative labels, numbered 0, 1, … in the raster order of each component's

@@ -6,7 +6,7 @@ namespace Istar.Masking;
 /// A PNG for checking a tissue mask by eye: the slide thumbnail with the mask tinted green and its outline drawn in
 /// solid colour. The mask (block grid) is mapped onto the thumbnail by nearest neighbour.
 /// </summary>
-public static class MaskOverlay
+internal static class MaskOverlay
 {
     private static readonly byte[] Tint = [0, 200, 70];
     private static readonly byte[] Outline = [255, 40, 200];

@@ -5,7 +5,7 @@ using Istar.Pipeline;
 namespace Istar.Masking;
 
 /// <summary>Settings of the reference (iStar <c>get_mask.py</c>) tissue mask.</summary>
-public sealed record ReferenceMaskOptions
+internal sealed record ReferenceMaskOptions
 {
     /// <summary>Blocks dropped on every side before clustering (the attenuated shift-averaging border).</summary>
     public int Margin { get; init; } = 16;
@@ -28,7 +28,7 @@ public sealed record ReferenceMaskOptions
 /// cleanup merged everything into one cluster — and the margin padded with the inner mask's minimum.
 /// Use <see cref="TissueMask"/> for the robust default.
 /// </summary>
-public static class ReferenceMask
+internal static class ReferenceMask
 {
     /// <summary>Computes the mask over the whole block grid (row-major, Rows × Columns).</summary>
     public static bool[] Compute(FeatureGrid features, ReferenceMaskOptions options, IRunLog log, CancellationToken cancellation = default)

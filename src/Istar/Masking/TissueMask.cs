@@ -5,7 +5,7 @@ using Istar.Pipeline;
 namespace Istar.Masking;
 
 /// <summary>Settings of the robust default tissue mask.</summary>
-public sealed record TissueMaskOptions
+internal sealed record TissueMaskOptions
 {
     /// <summary>Components (tissue islands and holes) smaller than this many blocks are flipped (50 blocks = 0.0032 mm² at 8 µm).</summary>
     public int MinComponentBlocks { get; init; } = 50;
@@ -45,7 +45,7 @@ public sealed record TissueMaskOptions
 /// <param name="Method">"colour", "colour+features", "features", "darkness", "inverted colour" or "all".</param>
 /// <param name="ForegroundFraction">Fraction of blocks in the mask.</param>
 /// <param name="SaturationThreshold">The saturation threshold used by the colour method.</param>
-public sealed record TissueMaskResult(bool[] Mask, int Rows, int Columns, string Method, double ForegroundFraction, double SaturationThreshold);
+internal sealed record TissueMaskResult(bool[] Mask, int Rows, int Columns, string Method, double ForegroundFraction, double SaturationThreshold);
 
 /// <summary>
 /// The default tissue mask. The reference's k-means-with-RGB-std rule produces all-black and inverted masks
@@ -64,7 +64,7 @@ public sealed record TissueMaskResult(bool[] Mask, int Rows, int Columns, string
 /// on darkness, then to the whole grid — each with a warning.</item>
 /// </list>
 /// </summary>
-public static class TissueMask
+internal static class TissueMask
 {
     /// <summary>Blocks the feature k-means is fitted on (a regular subsample of larger grids).</summary>
     internal const int FeatureSample = 100_000;

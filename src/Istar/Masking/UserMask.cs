@@ -10,7 +10,7 @@ namespace Istar.Masking;
 /// the reference's <c>load_mask</c>. The mask is resampled onto the block grid by exact area averaging; a block is
 /// tissue when more than half of its area is.
 /// </summary>
-public static class UserMask
+internal static class UserMask
 {
     /// <summary>
     /// Loads the mask onto a <paramref name="rows"/> × <paramref name="columns"/> block grid whose slide content spans
