@@ -49,6 +49,16 @@ public class ReferenceMaskTests
     }
 
     [Fact]
+    public void The_whole_reference_mask_with_min_connected_fifty_matches_the_fixture_from_the_features()
+    {
+        using var features = LoadFeatures();
+
+        bool[] mask = ReferenceMask.Compute(features, new ReferenceMaskOptions { MinConnected = 50 }, SilentRunLog.Instance, TestContext.Current.CancellationToken);
+
+        Assert.Equal(Fixture("mask_min50.npy").Values.Select(v => v != 0).ToArray(), mask);
+    }
+
+    [Fact]
     public void Kmeans_on_the_fixture_features_finds_the_reference_partition()
     {
         var expected = ConnectedComponentsTests.ToInts(Fixture("mask_kmeans_labels.npy").Values);
