@@ -1,5 +1,6 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using TorchSharp.Utils;
 using static TorchSharp.torch;
 
 namespace Istar.Features.Hipt;
@@ -10,9 +11,13 @@ namespace Istar.Features.Hipt;
 /// </summary>
 internal sealed class TransformerBlock : nn.Module<Tensor, Tensor>
 {
+    [ComponentName(Name = "norm1")]
     private readonly LayerNorm _norm1;
+    [ComponentName(Name = "attn")]
     private readonly SelfAttention _attention;
+    [ComponentName(Name = "norm2")]
     private readonly LayerNorm _norm2;
+    [ComponentName(Name = "mlp")]
     private readonly FeedForward _mlp;
 
     public TransformerBlock(long dim, int heads, long hidden)
@@ -22,10 +27,7 @@ internal sealed class TransformerBlock : nn.Module<Tensor, Tensor>
         _attention = new SelfAttention(dim, heads);
         _norm2 = nn.LayerNorm(dim, eps: 1e-6);
         _mlp = new FeedForward(dim, hidden);
-        register_module("norm1", _norm1);
-        register_module("attn", _attention);
-        register_module("norm2", _norm2);
-        register_module("mlp", _mlp);
+        RegisterComponents();
     }
 
     public override Tensor forward(Tensor input)
@@ -56,7 +58,9 @@ internal sealed class TransformerBlock : nn.Module<Tensor, Tensor>
 /// </summary>
 internal sealed class SelfAttention : nn.Module<Tensor, Tensor>
 {
+    [ComponentName(Name = "qkv")]
     private readonly Linear _qkv;
+    [ComponentName(Name = "proj")]
     private readonly Linear _proj;
     private readonly int _heads;
 
@@ -71,8 +75,7 @@ internal sealed class SelfAttention : nn.Module<Tensor, Tensor>
         _heads = heads;
         _qkv = nn.Linear(dim, dim * 3, hasBias: true);
         _proj = nn.Linear(dim, dim, hasBias: true);
-        register_module("qkv", _qkv);
-        register_module("proj", _proj);
+        RegisterComponents();
     }
 
     public override Tensor forward(Tensor input)
@@ -105,7 +108,9 @@ internal sealed class SelfAttention : nn.Module<Tensor, Tensor>
 /// <summary>The ViT MLP: fc1, exact-erf GELU, fc2.</summary>
 internal sealed class FeedForward : nn.Module<Tensor, Tensor>
 {
+    [ComponentName(Name = "fc1")]
     private readonly Linear _fc1;
+    [ComponentName(Name = "fc2")]
     private readonly Linear _fc2;
 
     public FeedForward(long dim, long hidden)
@@ -113,8 +118,7 @@ internal sealed class FeedForward : nn.Module<Tensor, Tensor>
     {
         _fc1 = nn.Linear(dim, hidden, hasBias: true);
         _fc2 = nn.Linear(hidden, dim, hasBias: true);
-        register_module("fc1", _fc1);
-        register_module("fc2", _fc2);
+        RegisterComponents();
     }
 
     public override Tensor forward(Tensor input)

@@ -1,5 +1,6 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using TorchSharp.Utils;
 using static TorchSharp.torch;
 
 namespace Istar.Features.Hipt;
@@ -17,10 +18,14 @@ internal sealed record VitConfig(int Dim, int Depth, int Heads, int MlpHidden, i
 /// <summary>Shared parts of both HIPT ViTs: CLS token, positional table, blocks, final norm.</summary>
 internal abstract class HiptVisionTransformer : nn.Module<Tensor, Tensor>
 {
-    private readonly Parameter _clsToken;
-    private readonly Parameter _posEmbed;
-    private readonly ModuleList<TransformerBlock> _blocks;
-    private readonly LayerNorm _norm;
+    [ComponentName(Name = "cls_token")]
+    protected readonly Parameter _clsToken;
+    [ComponentName(Name = "pos_embed")]
+    protected readonly Parameter _posEmbed;
+    [ComponentName(Name = "blocks")]
+    protected readonly ModuleList<TransformerBlock> _blocks;
+    [ComponentName(Name = "norm")]
+    protected readonly LayerNorm _norm;
     private readonly Dictionary<(int Rows, int Cols), Tensor> _positionCache = [];
     private float[]? _storedTable;
 
@@ -42,14 +47,6 @@ internal abstract class HiptVisionTransformer : nn.Module<Tensor, Tensor>
 
     public VitConfig Config { get; }
 
-    /// <summary>Registers the shared parameters; call after the subclass registered its tokenizer.</summary>
-    protected void RegisterShared()
-    {
-        register_parameter("cls_token", _clsToken);
-        register_parameter("pos_embed", _posEmbed);
-        register_module("blocks", _blocks);
-        register_module("norm", _norm);
-    }
 
     /// <summary>Drops cached positional tables (after weights, device or dtype changed).</summary>
     public void ResetCaches()
@@ -122,14 +119,14 @@ internal abstract class HiptVisionTransformer : nn.Module<Tensor, Tensor>
 /// </summary>
 internal sealed class VisionTransformer256 : HiptVisionTransformer
 {
+    [ComponentName(Name = "patch_embed")]
     private readonly PatchEmbedding _patchEmbed;
 
     public VisionTransformer256(VitConfig config)
         : base(nameof(VisionTransformer256), config)
     {
         _patchEmbed = new PatchEmbedding(config.InputDim, config.Dim, config.PatchSize);
-        register_module("patch_embed", _patchEmbed);
-        RegisterShared();
+        RegisterComponents();
     }
 
     /// <summary>All tokens for (B, 3, H, W) input.</summary>
@@ -156,13 +153,14 @@ internal sealed class VisionTransformer256 : HiptVisionTransformer
 /// <summary>Conv2d patch embedding (<c>patch_embed.proj</c>), flattened row-major to (B, tokens, dim).</summary>
 internal sealed class PatchEmbedding : nn.Module<Tensor, Tensor>
 {
+    [ComponentName(Name = "proj")]
     private readonly Conv2d _proj;
 
     public PatchEmbedding(int inputChannels, int dim, int patch)
         : base(nameof(PatchEmbedding))
     {
         _proj = nn.Conv2d(inputChannels, dim, kernel_size: patch, stride: patch, bias: true);
-        register_module("proj", _proj);
+        RegisterComponents();
     }
 
     public override Tensor forward(Tensor input)
@@ -188,6 +186,7 @@ internal sealed class PatchEmbedding : nn.Module<Tensor, Tensor>
 /// </summary>
 internal sealed class VisionTransformer4K : HiptVisionTransformer
 {
+    [ComponentName(Name = "phi")]
     private readonly Sequential _phi;
 
     public VisionTransformer4K(VitConfig config)
@@ -197,8 +196,7 @@ internal sealed class VisionTransformer4K : HiptVisionTransformer
             ("0", nn.Linear(config.InputDim, config.Dim, hasBias: true)),
             ("1", nn.GELU()),
             ("2", nn.Dropout(0)));
-        register_module("phi", _phi);
-        RegisterShared();
+        RegisterComponents();
     }
 
     /// <summary>All tokens for a (B, inputDim, rows, cols) grid.</summary>
