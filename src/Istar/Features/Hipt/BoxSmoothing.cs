@@ -87,6 +87,20 @@ internal static class BoxSmoothing
         }
     }
 
+    /// <summary>Span overload of <see cref="SmoothBlockMajor(float*, int, int, int, int, int, int, CancellationToken)"/>.</summary>
+    public static unsafe void SmoothBlockMajor(Span<float> data, int rows, int cols, int stride, int start, int count, int k)
+    {
+        if (data.Length < (long)rows * cols * stride)
+        {
+            throw new ArgumentException("data must hold rows * cols * stride values", nameof(data));
+        }
+
+        fixed (float* p = data)
+        {
+            SmoothBlockMajor(p, rows, cols, stride, start, count, k);
+        }
+    }
+
     /// <summary>Smooths one rows × cols plane (row-major) and returns the result.</summary>
     public static unsafe float[] SmoothPlane(ReadOnlySpan<float> plane, int rows, int cols, int k)
     {
