@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-using System.Security.Cryptography;
 using Istar.Imaging;
 using Istar.Pipeline;
 using TorchSharp;
@@ -11,7 +9,9 @@ namespace Istar.Features.Hipt;
 /// One iStar <c>get_embeddings</c> run (spec §5.4) on a crop of the scaled image: edge-replicated 4096 tiling,
 /// ViT-256 on every 256-px patch, ViT-4K once over the whole grid of ViT-256 CLS tokens, ViT-4K patch tokens
 /// replicated over their 16 × 16 blocks; both are <b>added</b> into a feature grid at a block offset.
-/// Identical patches (edge-replicated padding, flat background) are computed once: same input, same output.
+/// Identical patches are computed once (same input, same output): patches wholly inside the edge-replicated
+/// padding (their content depends only on where the padding starts) and patches of one flat colour (white
+/// padding, empty glass).
 /// </summary>
 internal sealed class HiptEmbedding
 {
@@ -79,6 +79,11 @@ internal sealed class HiptEmbedding
         var batchKeys = new List<UInt128>(_batchSize);
         var batchTargets = new List<List<(int Row, int Col)>>(_batchSize);
         var batchSlots = new Dictionary<UInt128, int>();
+        var batchKeyed = new HashSet<int>();
+
+        // Keys of padding patches are positions in this crop: valid for this run only. Flat-colour keys hold
+        // across runs and images.
+        var runCache = new Dictionary<UInt128, float[]>();
         var input = new float[(long)_batchSize * 3 * Patch * Patch];
         var patch = new byte[PatchBytes];
 
@@ -103,9 +108,14 @@ internal sealed class HiptEmbedding
                     Scatter(output, row, col);
                 }
 
-                if (_cache.Count < MaxCachedPatches)
+                if (batchKeyed.Contains(s))
                 {
-                    _cache[batchKeys[s]] = output.ToArray();
+                    UInt128 key = batchKeys[s];
+                    var cache = IsFlatKey(key) ? _cache : runCache;
+                    if (cache.Count < MaxCachedPatches)
+                    {
+                        cache[key] = output.ToArray();
+                    }
                 }
             }
 
@@ -114,6 +124,7 @@ internal sealed class HiptEmbedding
             batchKeys.Clear();
             batchTargets.Clear();
             batchSlots.Clear();
+            batchKeyed.Clear();
         }
 
         void Scatter(ReadOnlySpan<float> output, int row, int col)
@@ -145,14 +156,29 @@ internal sealed class HiptEmbedding
             }
         }
 
+        int slot;
         for (int row = 0; row < gridRows; row++)
         {
             for (int col = 0; col < gridCols; col++)
             {
                 cancellation.ThrowIfCancellationRequested();
                 CutPatch(image, y0, x0, height, width, row * Patch, col * Patch, patch);
-                UInt128 key = Key(patch);
-                if (_cache.TryGetValue(key, out var cached))
+                UInt128? found = Key(patch, row * Patch, col * Patch, height, width);
+                if (found is not UInt128 key)
+                {
+                    slot = batchKeys.Count;
+                    batchKeys.Add(UInt128.Zero);
+                    batchTargets.Add([(row, col)]);
+                    Normalize(patch, input.AsSpan(slot * 3 * Patch * Patch, 3 * Patch * Patch));
+                    if (batchKeys.Count == _batchSize)
+                    {
+                        Flush();
+                    }
+
+                    continue;
+                }
+
+                if (_cache.TryGetValue(key, out var cached) || runCache.TryGetValue(key, out cached))
                 {
                     Scatter(cached, row, col);
                     PatchesReused++;
@@ -160,7 +186,7 @@ internal sealed class HiptEmbedding
                     continue;
                 }
 
-                if (batchSlots.TryGetValue(key, out int slot))
+                if (batchSlots.TryGetValue(key, out slot))
                 {
                     batchTargets[slot].Add((row, col));
                     PatchesReused++;
@@ -169,6 +195,7 @@ internal sealed class HiptEmbedding
 
                 slot = batchKeys.Count;
                 batchSlots[key] = slot;
+                batchKeyed.Add(slot);
                 batchKeys.Add(key);
                 batchTargets.Add([(row, col)]);
                 Normalize(patch, input.AsSpan(slot * 3 * Patch * Patch, 3 * Patch * Patch));
@@ -236,11 +263,44 @@ internal sealed class HiptEmbedding
         }
     }
 
-    private static UInt128 Key(ReadOnlySpan<byte> patch)
+    /// <summary>
+    /// A key shared exactly by patches with equal content, or null for an ordinary patch: a flat colour (tag 1 +
+    /// RGB), or a patch wholly in the edge padding (tag 2 + its clamped position: rows past the crop all repeat the
+    /// last row, columns past it the last column).
+    /// </summary>
+    private static UInt128? Key(ReadOnlySpan<byte> patch, int py, int px, int height, int width)
     {
-        Span<byte> hash = stackalloc byte[32];
-        SHA256.HashData(patch, hash);
-        return MemoryMarshal.Read<UInt128>(hash);
+        if (IsFlat(patch))
+        {
+            return new UInt128(1, ((ulong)patch[0] << 16) | ((ulong)patch[1] << 8) | patch[2]);
+        }
+
+        bool below = py >= height;
+        bool right = px >= width;
+        if (!below && !right)
+        {
+            return null;
+        }
+
+        ulong y = below ? uint.MaxValue : (ulong)py;
+        ulong x = right ? uint.MaxValue : (ulong)px;
+        return new UInt128(2, (y << 32) | x);
+    }
+
+    private static bool IsFlatKey(UInt128 key) => (ulong)(key >> 64) == 1;
+
+    private static bool IsFlat(ReadOnlySpan<byte> patch)
+    {
+        byte r = patch[0], g = patch[1], b = patch[2];
+        for (int i = 3; i < patch.Length; i += 3)
+        {
+            if (patch[i] != r || patch[i + 1] != g || patch[i + 2] != b)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private static float[] BuildNormalization()

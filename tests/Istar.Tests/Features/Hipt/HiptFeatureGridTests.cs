@@ -36,7 +36,9 @@ public class HiptFeatureGridTests
     public void Sixteen_shifted_passes_match_the_reference_default_run()
     {
         var watch = Stopwatch.StartNew();
-        using var grid = HiptFeatures.ExtractFaithful(HiptTestData.Networks, HiptTestData.Crop, new HiptOptions(), Provenance, SilentRunLog.Instance, TestContext.Current.CancellationToken);
+        var log = new RecordingLog();
+        using var grid = HiptFeatures.ExtractFaithful(HiptTestData.Networks, HiptTestData.Crop, new HiptOptions(), Provenance, log, TestContext.Current.CancellationToken);
+        TestContext.Current.TestOutputHelper?.WriteLine(string.Join("\n", log.Lines));
         TestContext.Current.TestOutputHelper?.WriteLine($"16 shifts {watch.Elapsed.TotalSeconds:F1} s");
         Assert.Equal(["cls", "sub", "rgb"], grid.Provenance.Groups.Select(g => g.Name));
         AssertClose(grid, HiptEmbedding.ClsStart, 192, "emb_shift_cls.npy", 2e-4);
@@ -68,5 +70,16 @@ public class HiptFeatureGridTests
         double max = HiptTestData.MaxAbs(HiptTestData.ChannelMajor(grid, start, count), HiptTestData.Npy(fixture).Values);
         TestContext.Current.TestOutputHelper?.WriteLine($"{fixture} max abs {max:E2}");
         Assert.True(max <= tolerance, $"{fixture}: max abs {max}");
+    }
+
+    private sealed class RecordingLog : IRunLog
+    {
+        public List<string> Lines { get; } = [];
+
+        public void Info(string message) => Lines.Add(message);
+
+        public void Warn(string message) => Lines.Add("warning: " + message);
+
+        public IProgressTask Begin(string stage, string description, long total) => SilentRunLog.Instance.Begin(stage, description, total);
     }
 }
