@@ -78,7 +78,7 @@ internal sealed class HiptCheckpoint : IDisposable
             using var stream = File.OpenRead(path);
             root = PyTorchUnpickler.UnpickleStateDict(stream);
         }
-        catch (Exception e) when (e is PickleException or InvalidDataException or InvalidCastException or NotImplementedException or InvalidOperationException or KeyNotFoundException or EndOfStreamException)
+        catch (Exception e) when (e is PickleException or InvalidDataException or InvalidCastException or NotImplementedException or InvalidOperationException or KeyNotFoundException or IOException or IndexOutOfRangeException or ArgumentException)
         {
             throw new InputException(path, $"could not be read as a PyTorch checkpoint ({e.Message}).", "Download the file again; it may be truncated or not a HIPT checkpoint.");
         }
@@ -181,8 +181,9 @@ internal sealed class HiptCheckpoint : IDisposable
 
                 if (!source.shape.SequenceEqual(parameter.shape))
                 {
+                    var problem = new InputException(Path, $"the {Describe(Kind)} weight '{name}' has shape {Shape(source.shape)}, expected {Shape(parameter.shape)}.", "The file is from a different model size; use the original HIPT checkpoint.");
                     model.Dispose();
-                    throw new InputException(Path, $"the {Describe(Kind)} weight '{name}' has shape {Shape(source.shape)}, expected {Shape(parameter.shape)}.", "The file is from a different model size; use the original HIPT checkpoint.");
+                    throw problem;
                 }
 
                 parameter.copy_(source.to(parameter.dtype));

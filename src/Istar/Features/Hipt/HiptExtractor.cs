@@ -15,6 +15,7 @@ internal sealed class HiptExtractor : IFeatureExtractor, IDisposable
     private readonly HiptOptions _options;
     private readonly Lock _gate = new();
     private HiptNetworks? _networks;
+    private bool _ownsNetworks = true;
     private string? _settingsKey;
 
     public HiptExtractor(HiptWeights weights, HiptOptions? options = null)
@@ -28,11 +29,12 @@ internal sealed class HiptExtractor : IFeatureExtractor, IDisposable
         }
     }
 
-    /// <summary>For tests and callers that already hold loaded networks.</summary>
+    /// <summary>For tests and callers that already hold loaded networks (not disposed with the extractor).</summary>
     internal HiptExtractor(HiptNetworks networks, HiptOptions? options = null)
         : this(new HiptWeights(string.Empty, string.Empty), options)
     {
         _networks = networks;
+        _ownsNetworks = false;
         _settingsKey = $"hipt;{_options.Key};weights={networks.WeightsHash}";
     }
 
@@ -101,7 +103,11 @@ internal sealed class HiptExtractor : IFeatureExtractor, IDisposable
     {
         lock (_gate)
         {
-            _networks?.Dispose();
+            if (_ownsNetworks)
+            {
+                _networks?.Dispose();
+            }
+
             _networks = null;
         }
     }

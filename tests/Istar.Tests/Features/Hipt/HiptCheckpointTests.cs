@@ -98,10 +98,35 @@ public class HiptCheckpointTests
         Assert.Contains("neither", e.Problem, StringComparison.Ordinal);
     }
 
-    /// <summary>Copies a torch zip, replacing one BINUNICODE string in data.pkl by another of the same length.</summary>
-    private static void RewritePickle(string source, string target, string from, string to)
+    [Fact]
+    public void A_misshapen_backbone_weight_is_an_error_naming_it_and_both_shapes()
     {
-        Assert.Equal(from.Length, to.Length);
+        using var dir = new TempDir();
+        string path = dir.File("swapped-bias.pth");
+
+        // Swap the names of fc1.bias (1536) and fc2.bias (384) in block 0 of the teacher.
+        RewritePickle(HiptTestData.Vit256Path, path, ("backbone.blocks.0.mlp.fc1.bias", "backbone.blocks.0.mlp.fcX.bias"), ("backbone.blocks.0.mlp.fc2.bias", "backbone.blocks.0.mlp.fc1.bias"), ("backbone.blocks.0.mlp.fcX.bias", "backbone.blocks.0.mlp.fc2.bias"));
+        using var checkpoint = HiptCheckpoint.Load(path, HiptModelKind.Vit256);
+        var e = Assert.Throws<InputException>(() => checkpoint.CreateVit256());
+        Assert.Contains("'blocks.0.mlp.fc1.bias' has shape (384), expected (1536)", e.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_truncated_checkpoint_is_an_input_error()
+    {
+        using var dir = new TempDir();
+        string path = dir.File("truncated.pth");
+        byte[] bytes = File.ReadAllBytes(HiptTestData.Vit4KPath);
+        File.WriteAllBytes(path, bytes[..(bytes.Length / 2)]);
+        var e = Assert.Throws<InputException>(() => HiptCheckpoint.Load(path, HiptModelKind.Vit4K));
+        Assert.Contains("could not be read", e.Problem, StringComparison.Ordinal);
+    }
+
+    private static void RewritePickle(string source, string target, string from, string to) => RewritePickle(source, target, (from, to));
+
+    /// <summary>Copies a torch zip, replacing BINUNICODE strings in data.pkl by others of the same length, in order.</summary>
+    private static void RewritePickle(string source, string target, params (string From, string To)[] replacements)
+    {
         using var input = ZipFile.OpenRead(source);
         using var output = ZipFile.Open(target, ZipArchiveMode.Create);
         foreach (var entry in input.Entries)
@@ -112,10 +137,13 @@ public class HiptCheckpointTests
             byte[] bytes = buffer.ToArray();
             if (entry.FullName.EndsWith("data.pkl", StringComparison.Ordinal))
             {
-                byte[] needle = Binunicode(from);
-                int at = bytes.AsSpan().IndexOf(needle);
-                Assert.True(at >= 0, $"'{from}' not found in {entry.FullName}");
-                Binunicode(to).CopyTo(bytes, at);
+                foreach (var (from, to) in replacements)
+                {
+                    Assert.Equal(from.Length, to.Length);
+                    int at = bytes.AsSpan().IndexOf(Binunicode(from));
+                    Assert.True(at >= 0, $"'{from}' not found in {entry.FullName}");
+                    Binunicode(to).CopyTo(bytes, at);
+                }
             }
 
             var copy = output.CreateEntry(entry.FullName, CompressionLevel.NoCompression);
