@@ -353,6 +353,10 @@ internal sealed class HiptCheckpoint : IDisposable
             Unpickler.registerConstructor("numpy.core.multiarray", "scalar", scalar);
             Unpickler.registerConstructor("numpy._core.multiarray", "scalar", scalar);
             Unpickler.registerConstructor("numpy", "dtype", new NumpyDtypeConstructor());
+
+            // numpy arrays (not in the HIPT files seen so far, but cheap to tolerate outside the teacher).
+            Unpickler.registerConstructor("numpy.core.multiarray", "_reconstruct", new NumpyArrayConstructor());
+            Unpickler.registerConstructor("numpy._core.multiarray", "_reconstruct", new NumpyArrayConstructor());
             _registered = true;
         }
     }
@@ -361,6 +365,12 @@ internal sealed class HiptCheckpoint : IDisposable
     private sealed class NumpyDtypeConstructor : IObjectConstructor
     {
         public object construct(object[] args) => new NumpyDtype(args.Length > 0 ? args[0] as string : null);
+    }
+
+    /// <summary><c>numpy.core.multiarray._reconstruct(...)</c>: an opaque placeholder that accepts its BUILD state.</summary>
+    private sealed class NumpyArrayConstructor : IObjectConstructor
+    {
+        public object construct(object[] args) => new NumpyDtype("ndarray");
     }
 
     /// <summary><c>numpy.core.multiarray.scalar(dtype, bytes)</c>: kept as raw bytes (float64 decoded).</summary>
