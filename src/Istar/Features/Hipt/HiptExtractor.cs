@@ -29,6 +29,14 @@ internal sealed class HiptExtractor : IFeatureExtractor, IDisposable
         }
     }
 
+    /// <summary>
+    /// Resolves the checkpoints (<c>--hipt256</c>/<c>--hipt4k</c>, else <c>$ISTAR_WEIGHTS</c>, else
+    /// <c>~/.cache/istar/weights</c>) and creates the extractor; throws <see cref="Istar.Input.InputException"/> saying
+    /// where it looked when a file is missing.
+    /// </summary>
+    public static HiptExtractor Create(string? hipt256, string? hipt4k, HiptOptions? options = null) =>
+        new(HiptWeights.Resolve(hipt256, hipt4k), options);
+
     /// <summary>For tests and callers that already hold loaded networks (not disposed with the extractor).</summary>
     internal HiptExtractor(HiptNetworks networks, HiptOptions? options = null)
         : this(new HiptWeights(string.Empty, string.Empty), options)
