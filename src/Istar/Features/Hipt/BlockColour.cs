@@ -9,34 +9,41 @@ internal static class BlockColour
 {
     private static readonly float[] HalfOfUnit = BuildTable();
 
-    /// <summary>Writes the block means into channels [start, start + 3) of a block-major grid.</summary>
-    public static void Write(FeatureGrid grid, ReadOnlySpan<byte> rgb, int width, int height, int start)
+    /// <summary>Writes the block means of <paramref name="image"/> into channels [start, start + 3) of a grid.</summary>
+    public static void Write(FeatureGrid grid, Istar.Imaging.ScaledImage image, int start)
     {
         ArgumentNullException.ThrowIfNull(grid);
-        int rows = Math.Min(grid.Rows, height / 16);
-        int cols = Math.Min(grid.Columns, width / 16);
-        Span<float> sums = stackalloc float[3];
+        ArgumentNullException.ThrowIfNull(image);
+        int rows = Math.Min(grid.Rows, image.Height / 16);
         for (int br = 0; br < rows; br++)
         {
-            for (int bc = 0; bc < cols; bc++)
-            {
-                sums.Clear();
-                for (int y = 0; y < 16; y++)
-                {
-                    var line = rgb.Slice((((br * 16) + y) * width * 3) + (bc * 16 * 3), 16 * 3);
-                    for (int x = 0; x < 16; x++)
-                    {
-                        sums[0] += HalfOfUnit[line[x * 3]];
-                        sums[1] += HalfOfUnit[line[(x * 3) + 1]];
-                        sums[2] += HalfOfUnit[line[(x * 3) + 2]];
-                    }
-                }
+            WriteBlockRow(grid, br, image.ReadRows(br * 16, 16), image.Width, start);
+        }
+    }
 
-                var block = grid.Block(br, bc);
-                for (int ch = 0; ch < 3; ch++)
+    /// <summary>Block row <paramref name="br"/> from its 16 pixel rows (interleaved RGB, <paramref name="width"/> px wide).</summary>
+    private static void WriteBlockRow(FeatureGrid grid, int br, ReadOnlySpan<byte> rgb, int width, int start)
+    {
+        int cols = Math.Min(grid.Columns, width / 16);
+        Span<float> sums = stackalloc float[3];
+        for (int bc = 0; bc < cols; bc++)
+        {
+            sums.Clear();
+            for (int y = 0; y < 16; y++)
+            {
+                var line = rgb.Slice((y * width * 3) + (bc * 16 * 3), 16 * 3);
+                for (int x = 0; x < 16; x++)
                 {
-                    block[start + ch] = (float)(Half)(sums[ch] / 256f);
+                    sums[0] += HalfOfUnit[line[x * 3]];
+                    sums[1] += HalfOfUnit[line[(x * 3) + 1]];
+                    sums[2] += HalfOfUnit[line[(x * 3) + 2]];
                 }
+            }
+
+            var block = grid.Block(br, bc);
+            for (int ch = 0; ch < 3; ch++)
+            {
+                block[start + ch] = (float)(Half)(sums[ch] / 256f);
             }
         }
     }

@@ -197,14 +197,16 @@ internal sealed class HiptCheckpoint : IDisposable
 
     private static void CheckFormat(string path, string what)
     {
-        var head = new byte[64];
+        var head = new byte[512];
         int n;
         using (var fs = File.OpenRead(path))
         {
             n = fs.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
         }
 
-        string text = Encoding.ASCII.GetString(head, 0, n);
+        bool tar = n >= 262 && Encoding.ASCII.GetString(head, 257, 5) == "ustar";
+
+        string text = Encoding.ASCII.GetString(head, 0, Math.Min(n, 64));
         if (text.StartsWith("version https://git-lfs", StringComparison.Ordinal))
         {
             throw new InputException(path, $"is a Git LFS pointer file ({new FileInfo(path).Length} bytes), not the {what} checkpoint itself.", "Fetch the real file with `git lfs install && git lfs pull` in your HIPT clone, or download it directly (" + HiptWeights.SourceUrl + ").");
@@ -215,7 +217,7 @@ internal sealed class HiptCheckpoint : IDisposable
             return;
         }
 
-        if (n >= 2 && head[0] == 0x80 && head[1] <= 5)
+        if ((n >= 2 && head[0] == 0x80 && head[1] <= 5) || tar)
         {
             throw new InputException(path, $"uses the legacy (non-zip, PyTorch < 1.6) torch.save format, which Istar cannot read.", "Re-save it with a recent PyTorch: torch.save(torch.load(f, map_location='cpu'), f_new) writes the zip format; or download the original HIPT file again.");
         }

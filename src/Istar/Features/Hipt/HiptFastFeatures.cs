@@ -74,7 +74,7 @@ internal static class HiptFastFeatures
                 HiptFeatures.Smooth(grid, cancellation);
             }
 
-            BlockColour.Write(grid, image.Pixels, image.Width, image.Height, HiptEmbedding.RgbStart);
+            BlockColour.Write(grid, image, HiptEmbedding.RgbStart);
             return grid;
         }
         catch

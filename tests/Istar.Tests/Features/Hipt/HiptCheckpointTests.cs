@@ -45,6 +45,19 @@ public class HiptCheckpointTests
     }
 
     [Fact]
+    public void A_pre_1_0_tar_checkpoint_is_rejected_as_legacy()
+    {
+        using var dir = new TempDir();
+        string path = dir.File("ancient.pth");
+        var bytes = new byte[1024];
+        Encoding.ASCII.GetBytes("storages").CopyTo(bytes, 0);
+        Encoding.ASCII.GetBytes("ustar").CopyTo(bytes, 257);
+        File.WriteAllBytes(path, bytes);
+        var e = Assert.Throws<InputException>(() => HiptCheckpoint.Load(path, HiptModelKind.Vit4K));
+        Assert.Contains("legacy", e.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_missing_file_says_where_to_get_the_checkpoints()
     {
         using var dir = new TempDir();

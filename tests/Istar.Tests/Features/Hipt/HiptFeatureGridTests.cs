@@ -15,7 +15,7 @@ public class HiptFeatureGridTests
     {
         var image = HiptTestData.Crop;
         using var grid = FeatureGrid.Allocate(image.BlockRows, image.BlockColumns, HiptEmbedding.TotalChannels, Provenance);
-        BlockColour.Write(grid, image.Pixels, image.Width, image.Height, HiptEmbedding.RgbStart);
+        BlockColour.Write(grid, image, HiptEmbedding.RgbStart);
         double max = HiptTestData.MaxAbs(HiptTestData.ChannelMajor(grid, HiptEmbedding.RgbStart, 3), HiptTestData.Npy("emb_rgb.npy").Values);
         TestContext.Current.TestOutputHelper?.WriteLine($"emb_rgb max abs {max:E2}");
         Assert.True(max <= 1e-3, $"max abs {max}");
