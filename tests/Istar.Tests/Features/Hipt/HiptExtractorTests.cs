@@ -22,6 +22,20 @@ public class HiptExtractorTests
     }
 
     [Fact]
+    public void The_extractor_loads_its_checkpoints_once_and_reuses_them()
+    {
+        var weights = new HiptWeights(HiptTestData.Vit256Path, HiptTestData.Vit4KPath);
+        using var extractor = new HiptExtractor(weights, new HiptOptions { Mode = HiptMode.Fast, Threads = 2 });
+        var log = new CountingLog();
+        var image = TissueQuarter(HiptTestData.Crop);
+        using var first = extractor.Extract(image, null, log, TestContext.Current.CancellationToken);
+        using var second = extractor.Extract(image, null, log, TestContext.Current.CancellationToken);
+        Assert.Equal(1, log.Loads);
+        Assert.Equal(first.Block(10, 10).ToArray(), second.Block(10, 10).ToArray());
+        Assert.Equal(HiptWeights.Sha256(weights.Vit256Path)[..16] + "+" + HiptWeights.Sha256(weights.Vit4KPath)[..16], first.Provenance.WeightsHash);
+    }
+
+    [Fact]
     public void Cuda_is_used_only_when_libtorch_has_it()
     {
         var device = HiptExtractor.ResolveDevice("cuda", SilentRunLog.Instance);
@@ -138,5 +152,18 @@ public class HiptExtractorTests
         }
 
         return sxy / Math.Sqrt(sxx * syy);
+    }
+
+    private sealed class CountingLog : IRunLog
+    {
+        public int Loads { get; private set; }
+
+        public void Info(string message) => Loads += message.Contains("loading HIPT checkpoints", StringComparison.Ordinal) ? 1 : 0;
+
+        public void Warn(string message)
+        {
+        }
+
+        public IProgressTask Begin(string stage, string description, long total) => SilentRunLog.Instance.Begin(stage, description, total);
     }
 }
