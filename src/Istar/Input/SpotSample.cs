@@ -113,7 +113,7 @@ public sealed class SpotSample
     public string SourcePath { get; }
 
     /// <summary>Warnings found while reading and validating (e.g. pixel-size sources disagree, non-integer counts).</summary>
-    public IReadOnlyList<InputProblem> Warnings { get; init; } = [];
+    public IReadOnlyList<InputProblem> Warnings { get; internal set; } = [];
 
     /// <summary>The user's gene panel (iStar's <c>gene-names.txt</c>), when given; every name is in <see cref="GeneNames"/>.</summary>
     public IReadOnlyList<string>? GenePanel { get; init; }
