@@ -277,12 +277,12 @@ public static class SampleValidator
             bool Fits(double? scale) => scale is double s && s > 0 && maxX * s <= w * 1.03 && maxY * s <= h * 1.03;
             if (Fits(sf?.TissueLowresScalef) && Math.Max(w, h) <= 650)
             {
-                return $"{name} looks like Space Ranger's tissue_lowres_image.png: the spots fit it only after scaling by tissue_lowres_scalef ({TextTable.Number(sf!.TissueLowresScalef!.Value)}). " + fix;
+                return $"{name} looks like Space Ranger's lowres image (tissue_lowres_image.png): the spots fit it only after scaling by tissue_lowres_scalef ({TextTable.Number(sf!.TissueLowresScalef!.Value)}). " + fix;
             }
 
             if (Fits(sf?.TissueHiresScalef) && Math.Max(w, h) <= 2100)
             {
-                return $"{name} looks like Space Ranger's tissue_hires_image.png: the spots fit it only after scaling by tissue_hires_scalef ({TextTable.Number(sf!.TissueHiresScalef!.Value)}). " + fix;
+                return $"{name} looks like Space Ranger's hires image (tissue_hires_image.png): the spots fit it only after scaling by tissue_hires_scalef ({TextTable.Number(sf!.TissueHiresScalef!.Value)}). " + fix;
             }
 
             double factor = Math.Max(maxX / w, maxY / h);

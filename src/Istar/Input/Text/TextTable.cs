@@ -82,11 +82,6 @@ internal static class TextTable
 
     public static string Number(double x) => x.ToString("0.####", CultureInfo.InvariantCulture);
 
-    /// <summary>"a, b, c" for the first few items, then "…" when there are more.</summary>
-    public static string Examples(IEnumerable<string> items, int max = 3)
-    {
-        var list = items.Take(max + 1).ToList();
-        string joined = string.Join(", ", list.Take(max));
-        return list.Count > max ? joined + ", …" : joined;
-    }
+    /// <summary>"a, b, c": the first few items (messages state the total separately).</summary>
+    public static string Examples(IEnumerable<string> items, int max = 3) => string.Join(", ", items.Take(max));
 }
