@@ -212,4 +212,30 @@ public sealed class SpaceRangerReaderTests
         Assert.Contains("in-tissue", e.Problem, StringComparison.Ordinal);
         Assert.Contains("--all-spots", e.Hint, StringComparison.Ordinal);
     }
+    [Fact]
+    public void Gzipped_mex_with_a_legacy_two_column_genes_tsv_reads()
+    {
+        using var dir = new TempDir();
+        string outs = SampleFiles.SpaceRangerOuts(dir, spots: 3, genes: 2);
+        string mex = Path.Combine(outs, "filtered_feature_bc_matrix");
+        File.WriteAllLines(Path.Combine(mex, "genes.tsv"), ["ENSG000\tG0", "ENSG001\tG1"]);
+        File.Delete(Path.Combine(mex, "features.tsv"));
+        foreach (string name in new[] { "matrix.mtx", "barcodes.tsv", "genes.tsv" })
+        {
+            string plain = Path.Combine(mex, name);
+            using (var input = File.OpenRead(plain))
+            using (var output = new System.IO.Compression.GZipStream(File.Create(plain + ".gz"), System.IO.Compression.CompressionLevel.Fastest))
+            {
+                input.CopyTo(output);
+            }
+
+            File.Delete(plain);
+        }
+
+        var sample = SampleReader.Read(new SampleSource(outs));
+
+        Assert.Equal(["G0", "G1"], sample.GeneNames);
+        Assert.Equal(["ENSG000", "ENSG001"], sample.GeneIds);
+        Assert.Equal([1f, 2f, 2f, 3f, 3f, 4f], sample.Counts.DenseColumns([0, 1]));
+    }
 }
