@@ -42,6 +42,14 @@ internal static class TenXH5Reader
                 var features = group.Group("features");
                 ids = ReadStrings(features, "id", name, g + "/features");
                 names = ReadStrings(features, "name", name, g + "/features");
+                if (features.LinkExists("probe_region"))
+                {
+                    throw new InputException(
+                        $"{name}, {g}/features",
+                        $"expected gene features, found probe-level features (a probe_region dataset; names like {(names.Length > 0 ? names[0] : "GENE|probe")}).",
+                        "This is a probe-level matrix (raw_probe_bc_matrix.h5); pass the gene-level filtered_feature_bc_matrix.h5 from the same outs/.");
+                }
+
                 if (features.LinkExists("feature_type"))
                 {
                     types = ReadStrings(features, "feature_type", name, g + "/features");

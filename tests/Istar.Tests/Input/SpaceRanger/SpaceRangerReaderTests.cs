@@ -238,4 +238,15 @@ public sealed class SpaceRangerReaderTests
         Assert.Equal(["ENSG000", "ENSG001"], sample.GeneIds);
         Assert.Equal([1f, 2f, 2f, 3f, 3f, 4f], sample.Counts.DenseColumns([0, 1]));
     }
+    [Fact]
+    public void A_probe_level_matrix_is_refused_with_the_gene_level_file_to_use()
+    {
+        string probe = Formats("scanpy-visium_data", "2.1.0", "raw_probe_bc_matrix.h5");
+
+        var e = Assert.Throws<InputException>(() => SampleReader.Read(new SampleSource(probe)));
+
+        Assert.Equal("raw_probe_bc_matrix.h5, matrix/features", e.Location);
+        Assert.Contains("probe-level", e.Problem, StringComparison.Ordinal);
+        Assert.Contains("filtered_feature_bc_matrix.h5", e.Hint, StringComparison.Ordinal);
+    }
 }
