@@ -249,4 +249,26 @@ public sealed class SpaceRangerReaderTests
         Assert.Contains("probe-level", e.Problem, StringComparison.Ordinal);
         Assert.Contains("filtered_feature_bc_matrix.h5", e.Hint, StringComparison.Ordinal);
     }
+    [Fact]
+    public void A_barcode_listed_twice_in_the_positions_is_an_error_at_its_line()
+    {
+        using var dir = new TempDir();
+        string outs = SampleFiles.SpaceRangerOuts(dir, spots: 2);
+        string positions = Path.Combine(outs, "spatial", "tissue_positions_list.csv");
+        File.AppendAllLines(positions, ["B0-1,1,0,0,1000,2000"]);
+
+        var e = Assert.Throws<InputException>(() => SampleReader.Read(new SampleSource(outs)));
+
+        Assert.Equal("spatial/tissue_positions_list.csv, line 4", e.Location);
+        Assert.Equal("expected unique spot ids, found 1 repeated id(s), e.g. B0-1 (spatial/tissue_positions_list.csv, line 4).", e.Problem);
+    }
+
+    [Fact]
+    public void Asking_for_the_raw_matrix_where_only_the_filtered_one_exists_warns_and_uses_it()
+    {
+        var sample = SampleReader.Read(new SampleSource(Formats("sfe-sample01")) { RawMatrix = true });
+
+        Assert.Equal(12, sample.SpotCount);
+        Assert.Contains(sample.Warnings, w => w.Location == "filtered_feature_bc_matrix" && w.Problem.Contains("found only the filtered one", StringComparison.Ordinal));
+    }
 }
