@@ -271,4 +271,22 @@ public sealed class SpaceRangerReaderTests
         Assert.Equal(12, sample.SpotCount);
         Assert.Contains(sample.Warnings, w => w.Location == "filtered_feature_bc_matrix" && w.Problem.Contains("found only the filtered one", StringComparison.Ordinal));
     }
+    [Fact]
+    public void Slide_metadata_beats_the_spot_diameter_and_a_disagreement_names_both()
+    {
+        string svs = SharedData.Require("data", "cmu-1-small-region-svs", "small_HE.svs");
+        var report = new InputReport();
+
+        var sample = SampleReader.TryRead(new SampleSource(MouseBrainOuts) { ImagePath = svs }, report);
+
+        Assert.NotNull(sample);
+        Assert.Equal(PixelSizeSource.ImageMetadata, sample.PixelSize.Source);
+        Assert.Equal(0.499, sample.PixelSize.MicronsPerPixel, 3);
+        var w = Assert.Single(report.Warnings, p => p.Location == "pixel size");
+        Assert.Contains("(ImageMetadata: metadata of small_HE.svs)", w.Problem, StringComparison.Ordinal);
+        Assert.Contains("(SpotDiameter: 55 µm Visium spot / 89.44 px", w.Problem, StringComparison.Ordinal);
+
+        // The CMU slide is not this sample's image, so the spots also fall outside it.
+        Assert.Contains(report.Errors, e => e.Problem.Contains("spots outside", StringComparison.Ordinal));
+    }
 }
