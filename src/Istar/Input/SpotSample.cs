@@ -112,6 +112,18 @@ public sealed class SpotSample
     /// <summary>The file or folder the sample was read from.</summary>
     public string SourcePath { get; }
 
+    /// <summary>Warnings found while reading and validating (e.g. pixel-size sources disagree, non-integer counts).</summary>
+    public IReadOnlyList<InputProblem> Warnings { get; internal set; } = [];
+
+    /// <summary>The user's gene panel (iStar's <c>gene-names.txt</c>), when given; every name is in <see cref="GeneNames"/>.</summary>
+    public IReadOnlyList<string>? GenePanel { get; init; }
+
+    /// <summary>A user tissue mask in the full-res frame (iStar's <c>mask-raw.png</c>), when given.</summary>
+    public string? MaskPath { get; init; }
+
+    /// <summary>Number of spots flagged in tissue.</summary>
+    public int InTissueCount => InTissue.Count(t => t);
+
     /// <summary>Number of spots.</summary>
     public int SpotCount => SpotIds.Count;
 
