@@ -109,9 +109,6 @@ public static class SampleReader
         return sample;
     }
 
-    // MERGE: replace the body with `Istar.Input.SpotAnnData.SpotAnnDataReader.Read(h5adPath, imagePath);`
-    // (the other engineer's reader); everything around it already handles the result.
     private static SpotSample ReadSpotAnnDataFile(string h5adPath, string? imagePath) =>
-        throw new NotSupportedException(
-            $"Reading the spot .h5ad '{h5adPath}' (image '{imagePath}') needs Istar.Input.SpotAnnData.SpotAnnDataReader, which is not merged yet.");
+        Istar.Input.SpotAnnData.SpotAnnDataReader.Read(h5adPath, imagePath);
 }
