@@ -1,0 +1,353 @@
+using System.Globalization;
+using Istar.Features;
+using Istar.Input;
+using Istar.Pipeline;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Istar.Training;
+
+/// <summary>
+/// Trains the per-block MLP ensemble from spot counts (spec §10): every spot's prediction is the mean of the block
+/// predictions over its footprint; the loss is the MSE against per-gene min–max-normalized counts.
+/// </summary>
+/// <remarks>
+/// Feature gathering: the blocks of all footprints are copied once from the grid into one tensor (U distinct blocks
+/// × C) and each spot keeps its row indices into it; a batch is one <c>index_select</c> plus one <c>index_add</c> to
+/// average blocks per spot, so footprints of any size and shape (disks, squares, unions, clipped) train together.
+/// </remarks>
+internal static class ExpressionTrainer
+{
+    /// <summary>Added to the per-gene range before dividing, as the reference does.</summary>
+    public const float RangeEpsilon = 1e-12f;
+
+    public static ExpressionEnsemble Train(FeatureGrid grid, TrainingSet set, TrainingOptions options, IRunLog log, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(grid);
+        ArgumentNullException.ThrowIfNull(set);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(log);
+        if (grid.Rows != set.Rows || grid.Columns != set.Columns)
+        {
+            throw new ArgumentException($"training set is for a {set.Rows} x {set.Columns} grid, features are {grid.Rows} x {grid.Columns}");
+        }
+
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.States);
+        ArgumentOutOfRangeException.ThrowIfNegative(options.Epochs);
+        if (options.Threads is int threads)
+        {
+            set_num_threads(threads);
+        }
+
+        using var data = SpotBatches.Gather(grid, set, log);
+        float[]? mean = null;
+        float[]? std = null;
+        if (options.StandardizeFeatures)
+        {
+            (mean, std) = data.Standardize();
+        }
+
+        int n = data.SpotCount;
+        int genes = set.GeneCount;
+        var (countMin, countMax, targets) = NormalizeTargets(data.Counts, n, genes);
+        using var y = tensor(targets, n, genes);
+        int batch = options.BatchSizeFor(n);
+        int stepsPerEpoch = (n + batch - 1) / batch;
+        long totalSteps = (long)stepsPerEpoch * options.Epochs;
+        log.Info(string.Create(CultureInfo.InvariantCulture, $"[training] {n} spots, {genes} genes, {data.BlockCount} blocks, batch {batch}, {options.Epochs} epochs, {options.States} states ({options.Preset})"));
+
+        var groups = options.TrainMembersTogether ? [options.States] : Enumerable.Repeat(1, options.States).ToArray();
+        var heads = new List<ExpressionHead>();
+        var history = new List<float[]>();
+        int firstState = 0;
+        foreach (int members in groups)
+        {
+            var head = new ExpressionHead(members, grid.Channels, genes);
+            using var initGen = new Generator((ulong)Seed(options.Seed, firstState, 0));
+            head.ResetParameters(initGen);
+            if (options.InitialWeights is { } init)
+            {
+                for (int m = 0; m < members; m++)
+                {
+                    head.LoadMember(m, init[firstState + m]);
+                }
+            }
+
+            history.Add(TrainGroup(head, data, y, options, batch, totalSteps, members == options.States && options.States > 1 ? -1 : firstState, log, cancellation));
+            heads.Add(head);
+            firstState += members;
+        }
+
+        return new ExpressionEnsemble([.. heads], mean, std, set.GeneNames, countMin, countMax, set.NominalFootprintSize, history, options);
+    }
+
+    /// <summary>Per-gene min–max normalization over spots, in float32 as the reference: (c − min) / (max − min + 1e-12).</summary>
+    internal static (float[] Min, float[] Max, float[] Targets) NormalizeTargets(float[] counts, int spots, int genes)
+    {
+        var min = new float[genes];
+        var max = new float[genes];
+        Array.Fill(min, float.PositiveInfinity);
+        Array.Fill(max, float.NegativeInfinity);
+        for (int s = 0; s < spots; s++)
+        {
+            for (int g = 0; g < genes; g++)
+            {
+                float c = counts[(s * genes) + g];
+                min[g] = Math.Min(min[g], c);
+                max[g] = Math.Max(max[g], c);
+            }
+        }
+
+        var targets = new float[counts.Length];
+        for (int s = 0; s < spots; s++)
+        {
+            for (int g = 0; g < genes; g++)
+            {
+                targets[(s * genes) + g] = (counts[(s * genes) + g] - min[g]) / ((max[g] - min[g]) + RangeEpsilon);
+            }
+        }
+
+        return (min, max, targets);
+    }
+
+    private static long Seed(long seed, int state, int stream) => unchecked((seed * 1_000_003L) + (state * 7919L) + stream + 1);
+
+    private static float[] TrainGroup(ExpressionHead head, SpotBatches data, Tensor y, TrainingOptions options, int batch, long totalSteps, int stateLabel, IRunLog log, CancellationToken cancellation)
+    {
+        int n = data.SpotCount;
+        int state = Math.Max(stateLabel, 0);
+        head.train();
+        using var adam = optim.Adam(head.parameters(), options.LearningRate, beta1: 0.9, beta2: 0.999, eps: 1e-8);
+        using var shuffleGen = new Generator((ulong)Seed(options.Seed, state, 1));
+        var epochLoss = new float[options.Epochs];
+        string label = stateLabel < 0 ? $"{head.Members} states together" : $"state {stateLabel + 1}/{options.States}";
+        using var progress = log.Begin("training", label, options.Epochs);
+        long step = 0;
+        for (int epoch = 0; epoch < options.Epochs; epoch++)
+        {
+            int[] order = options.SampleOrder?.Invoke(state, epoch) ?? Permutation(n, shuffleGen);
+            double lossSum = 0;
+            int batches = 0;
+            for (int start = 0; start < n; start += batch)
+            {
+                cancellation.ThrowIfCancellationRequested();
+                int count = Math.Min(batch, n - start);
+                SetLearningRate(adam, options, step, totalSteps);
+                using var stepScope = NewDisposeScope();
+                var spots = order.AsSpan(start, count);
+                var (x, segment, inverseSize) = data.Batch(spots);
+                var pred = head.forward(x);
+                var spotMean = zeros(pred.shape[0], count, pred.shape[2]).index_add_(1, segment, pred, 1).mul_(inverseSize);
+                using var index = tensor(spots.ToArray().Select(i => (long)i).ToArray());
+                var target = y.index_select(0, index);
+                var perMember = (spotMean - target).square().mean([1, 2]);
+                var loss = perMember.sum();
+                adam.zero_grad();
+                loss.backward();
+                adam.step();
+                float value = perMember.mean().item<float>();
+                options.StepObserver?.Invoke(stateLabel, (int)step, value);
+                lossSum += value;
+                batches++;
+                step++;
+            }
+
+            epochLoss[epoch] = (float)(lossSum / Math.Max(1, batches));
+            progress.Advance(1, string.Create(CultureInfo.InvariantCulture, $"loss {epochLoss[epoch]:0.00000}"));
+        }
+
+        head.eval();
+        return epochLoss;
+    }
+
+    private static void SetLearningRate(optim.Optimizer adam, TrainingOptions options, long step, long totalSteps)
+    {
+        if (options.Schedule == LearningRateSchedule.Constant)
+        {
+            return;
+        }
+
+        double lr = options.LearningRate;
+        long warm = Math.Max(1, totalSteps / 20);
+        if (step < warm)
+        {
+            lr *= (step + 1) / (double)warm;
+        }
+        else
+        {
+            double t = (step - warm) / (double)Math.Max(1, totalSteps - warm);
+            lr *= 0.01 + (0.99 * 0.5 * (1 + Math.Cos(Math.PI * t)));
+        }
+
+        foreach (var g in adam.ParamGroups)
+        {
+            g.LearningRate = lr;
+        }
+    }
+
+    private static int[] Permutation(int n, Generator generator)
+    {
+        using var p = randperm(n, generator: generator);
+        return p.data<long>().ToArray().Select(v => (int)v).ToArray();
+    }
+}
+
+/// <summary>Training spots' footprint features gathered once (U distinct blocks × C) with per-spot row indices.</summary>
+internal sealed class SpotBatches : IDisposable
+{
+    private readonly int[][] _local;
+
+    private SpotBatches(Tensor blocks, int[][] local, float[] counts, int[] kept)
+    {
+        Blocks = blocks;
+        _local = local;
+        Counts = counts;
+        Kept = kept;
+    }
+
+    /// <summary>U × C features of every block some training spot covers (standardized in place when asked).</summary>
+    public Tensor Blocks { get; private set; }
+
+    /// <summary>Raw counts of the kept spots, dense spots × genes.</summary>
+    public float[] Counts { get; }
+
+    /// <summary>Positions in the training set of the kept spots (those whose footprint features are all finite).</summary>
+    public int[] Kept { get; }
+
+    public int SpotCount => _local.Length;
+
+    public long BlockCount => Blocks.shape[0];
+
+    public static SpotBatches Gather(FeatureGrid grid, TrainingSet set, IRunLog log)
+    {
+        int channels = grid.Channels;
+        var localOf = new Dictionary<int, int>();
+        var order = new List<int>();
+        var kept = new List<int>();
+        var lists = new List<int[]>();
+        var bad = new List<int>();
+        var finite = new Dictionary<int, bool>();
+        for (int s = 0; s < set.SpotCount; s++)
+        {
+            bool ok = true;
+            foreach (int b in set.Footprints[s])
+            {
+                if (!finite.TryGetValue(b, out bool f))
+                {
+                    f = IsFinite(grid.Block(b / grid.Columns, b % grid.Columns));
+                    finite[b] = f;
+                }
+
+                ok &= f;
+            }
+
+            if (!ok)
+            {
+                bad.Add(s);
+                continue;
+            }
+
+            var local = new int[set.Footprints[s].Length];
+            for (int k = 0; k < local.Length; k++)
+            {
+                int b = set.Footprints[s][k];
+                if (!localOf.TryGetValue(b, out int l))
+                {
+                    l = order.Count;
+                    localOf[b] = l;
+                    order.Add(b);
+                }
+
+                local[k] = l;
+            }
+
+            kept.Add(s);
+            lists.Add(local);
+        }
+
+        if (bad.Count > 0)
+        {
+            log.Warn($"{bad.Count} spot(s) cover blocks with non-finite features and were left out of training.");
+        }
+
+        if (kept.Count == 0)
+        {
+            throw new InputException("features", "no training spot has finite features over its footprint", "Re-extract the features.");
+        }
+
+        var values = new float[(long)order.Count * channels];
+        for (int u = 0; u < order.Count; u++)
+        {
+            grid.Block(order[u] / grid.Columns, order[u] % grid.Columns).CopyTo(values.AsSpan(u * channels, channels));
+        }
+
+        int genes = set.GeneCount;
+        var counts = new float[(long)kept.Count * genes];
+        for (int k = 0; k < kept.Count; k++)
+        {
+            set.Counts.AsSpan(kept[k] * genes, genes).CopyTo(counts.AsSpan(k * genes, genes));
+        }
+
+        var blocks = tensor(values, order.Count, channels);
+        return new SpotBatches(blocks, [.. lists], counts, [.. kept]);
+    }
+
+    /// <summary>Standardizes the gathered blocks per channel; returns the mean and sd (sd 0 → 1).</summary>
+    public (float[] Mean, float[] Std) Standardize()
+    {
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        var m = Blocks.mean([0], keepdim: true);
+        var sd = Blocks.std(0, unbiased: false, keepdim: true);
+        var safe = where(sd > 1e-8f, sd, ones_like(sd));
+        var standardized = ((Blocks - m) / safe).MoveToOuterDisposeScope();
+        Blocks.Dispose();
+        Blocks = standardized;
+        return (m.data<float>().ToArray(), safe.data<float>().ToArray());
+    }
+
+    /// <summary>Features of the spots' blocks (Nb × C), each block's spot position in the batch, and 1/|footprint| (1 × B × 1).</summary>
+    public (Tensor X, Tensor Segment, Tensor InverseSize) Batch(ReadOnlySpan<int> spots)
+    {
+        int total = 0;
+        foreach (int s in spots)
+        {
+            total += _local[s].Length;
+        }
+
+        var rows = new long[total];
+        var segment = new long[total];
+        var inverse = new float[spots.Length];
+        int at = 0;
+        for (int k = 0; k < spots.Length; k++)
+        {
+            var local = _local[spots[k]];
+            for (int j = 0; j < local.Length; j++)
+            {
+                rows[at] = local[j];
+                segment[at] = k;
+                at++;
+            }
+
+            inverse[k] = 1f / local.Length;
+        }
+
+        using var index = tensor(rows);
+        return (Blocks.index_select(0, index), tensor(segment), tensor(inverse, 1, spots.Length, 1));
+    }
+
+    public void Dispose() => Blocks.Dispose();
+
+    private static bool IsFinite(ReadOnlySpan<float> v)
+    {
+        foreach (float f in v)
+        {
+            if (!float.IsFinite(f))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+}

@@ -1,0 +1,98 @@
+namespace Istar.Training;
+
+/// <summary>Named settings bundles for <see cref="ExpressionTrainer"/>.</summary>
+internal enum TrainingPreset
+{
+    /// <summary>The reference recipe (spec §10.3): raw features, Adam 1e-4, batch min(128, n/16), 400 epochs, 5 states trained one by one.</summary>
+    Faithful,
+
+    /// <summary>
+    /// Our default: standardized features, the 5 members trained together as one batched model, larger batches,
+    /// a higher peak learning rate with warm-up and cosine decay, and far fewer epochs.
+    /// </summary>
+    Fast,
+}
+
+/// <summary>Learning-rate schedule over the whole run.</summary>
+internal enum LearningRateSchedule
+{
+    /// <summary>Constant (the reference).</summary>
+    Constant,
+
+    /// <summary>Linear warm-up over the first 5 % of steps to the peak, then cosine decay to 1 % of it.</summary>
+    WarmupCosine,
+}
+
+/// <summary>How <see cref="ExpressionTrainer"/> trains the ensemble. Start from <see cref="Faithful"/> or <see cref="Fast"/>.</summary>
+internal sealed record TrainingOptions
+{
+    /// <summary>The preset these options came from (recorded in provenance).</summary>
+    public TrainingPreset Preset { get; init; } = TrainingPreset.Fast;
+
+    /// <summary>Passes over the spots.</summary>
+    public int Epochs { get; init; } = 400;
+
+    /// <summary>Ensemble members ("states").</summary>
+    public int States { get; init; } = 5;
+
+    /// <summary>Adam learning rate (the peak under a schedule).</summary>
+    public double LearningRate { get; init; } = 1e-4;
+
+    /// <summary>Spots per batch; null = the reference's min(128, n/16), at least 1.</summary>
+    public int? BatchSize { get; init; }
+
+    /// <summary>Learning-rate schedule.</summary>
+    public LearningRateSchedule Schedule { get; init; } = LearningRateSchedule.Constant;
+
+    /// <summary>Standardize each feature channel (mean 0, sd 1 over the training blocks) before the MLP.</summary>
+    public bool StandardizeFeatures { get; init; }
+
+    /// <summary>Train all members at once as one batched model (same batches, independent weights).</summary>
+    public bool TrainMembersTogether { get; init; }
+
+    /// <summary>Seed of initialization and shuffling: the same seed gives the same ensemble.</summary>
+    public long Seed { get; init; }
+
+    /// <summary>Torch intra-op threads; null leaves the process setting alone.</summary>
+    public int? Threads { get; init; }
+
+    /// <summary>Golden replay: initial reference-named weights per state (overrides seeded initialization).</summary>
+    internal IReadOnlyList<IReadOnlyDictionary<string, float[]>>? InitialWeights { get; init; }
+
+    /// <summary>Golden replay: the spot order of (state, epoch) instead of a seeded shuffle.</summary>
+    internal Func<int, int, int[]>? SampleOrder { get; init; }
+
+    /// <summary>Observes the loss of every optimizer step: (state or -1 for all members together, step, loss).</summary>
+    internal Action<int, int, float>? StepObserver { get; init; }
+
+    /// <summary>The reference recipe.</summary>
+    public static TrainingOptions Faithful { get; } = new()
+    {
+        Preset = TrainingPreset.Faithful,
+        Epochs = 400,
+        States = 5,
+        LearningRate = 1e-4,
+        Schedule = LearningRateSchedule.Constant,
+        StandardizeFeatures = false,
+        TrainMembersTogether = false,
+    };
+
+    /// <summary>The fast default (see <see cref="TrainingPreset.Fast"/>).</summary>
+    public static TrainingOptions Fast { get; } = new()
+    {
+        Preset = TrainingPreset.Fast,
+        Epochs = 60,
+        States = 5,
+        LearningRate = 1e-3,
+        BatchSize = 256,
+        Schedule = LearningRateSchedule.WarmupCosine,
+        StandardizeFeatures = true,
+        TrainMembersTogether = true,
+    };
+
+    /// <summary>The options for a preset.</summary>
+    public static TrainingOptions For(TrainingPreset preset) => preset == TrainingPreset.Faithful ? Faithful : Fast;
+
+    /// <summary>The batch size for <paramref name="spots"/> spots: the explicit one (capped at n), else min(128, n/16), at least 1.</summary>
+    public int BatchSizeFor(int spots) => Math.Max(1, BatchSize is int b ? Math.Min(b, spots) : Math.Min(128, spots / 16));
+}
