@@ -53,8 +53,9 @@ internal static class ExpressionTrainer
         using var y = tensor(targets, n, genes);
         int batch = options.BatchSizeFor(n);
         int stepsPerEpoch = (n + batch - 1) / batch;
-        long totalSteps = (long)stepsPerEpoch * options.Epochs;
-        log.Info(string.Create(CultureInfo.InvariantCulture, $"[training] {n} spots, {genes} genes, {data.BlockCount} blocks, batch {batch}, {options.Epochs} epochs, {options.States} states ({options.Preset})"));
+        int epochs = options.EpochsFor(n);
+        long totalSteps = (long)stepsPerEpoch * epochs;
+        log.Info(string.Create(CultureInfo.InvariantCulture, $"[training] {n} spots, {genes} genes, {data.BlockCount} blocks, batch {batch}, {epochs} epochs, {options.States} states ({options.Preset})"));
 
         var groups = options.TrainMembersTogether ? [options.States] : Enumerable.Repeat(1, options.States).ToArray();
         var heads = new List<ExpressionHead>();
@@ -73,12 +74,48 @@ internal static class ExpressionTrainer
                 }
             }
 
-            history.Add(TrainGroup(head, data, y, options, batch, totalSteps, members == options.States && options.States > 1 ? -1 : firstState, log, cancellation));
+            history.Add(TrainGroup(head, data, y, options, batch, epochs, totalSteps, members == options.States && options.States > 1 ? -1 : firstState, log, cancellation));
             heads.Add(head);
             firstState += members;
         }
 
         return new ExpressionEnsemble([.. heads], mean, std, set.GeneNames, countMin, countMax, set.NominalFootprintSize, history, options);
+    }
+
+    /// <summary>
+    /// The training objective of a finished ensemble on <paramref name="set"/>: MSE between footprint-mean normalized
+    /// predictions and the targets (normalized with the ensemble's own min/max), averaged over members.
+    /// </summary>
+    public static double EvaluateLoss(ExpressionEnsemble ensemble, FeatureGrid grid, TrainingSet set)
+    {
+        ArgumentNullException.ThrowIfNull(ensemble);
+        ArgumentNullException.ThrowIfNull(grid);
+        ArgumentNullException.ThrowIfNull(set);
+        using var noGrad = no_grad();
+        using var data = SpotBatches.Gather(grid, set, SilentRunLog.Instance);
+        int genes = set.GeneCount;
+        var targets = new float[data.Counts.Length];
+        for (int k = 0; k < targets.Length; k++)
+        {
+            int g = k % genes;
+            targets[k] = (data.Counts[k] - ensemble.CountMin[g]) / ((ensemble.CountMax[g] - ensemble.CountMin[g]) + RangeEpsilon);
+        }
+
+        double sum = 0;
+        const int Chunk = 256;
+        var all = Enumerable.Range(0, data.SpotCount).ToArray();
+        for (int start = 0; start < all.Length; start += Chunk)
+        {
+            using var scope = NewDisposeScope();
+            int count = Math.Min(Chunk, all.Length - start);
+            var (x, segment, inverseSize) = data.Batch(all.AsSpan(start, count));
+            var pred = ensemble.PredictNormalized(x);
+            var spotMean = zeros(pred.shape[0], count, pred.shape[2]).index_add_(1, segment, pred, 1).mul_(inverseSize);
+            var y = tensor(targets.AsSpan(start * genes, count * genes).ToArray(), count, genes);
+            sum += (spotMean - y).square().sum().item<float>();
+        }
+
+        return sum / ((double)ensemble.Members * data.SpotCount * genes);
     }
 
     /// <summary>Per-gene min–max normalization over spots, in float32 as the reference: (c − min) / (max − min + 1e-12).</summary>
@@ -112,18 +149,18 @@ internal static class ExpressionTrainer
 
     private static long Seed(long seed, int state, int stream) => unchecked((seed * 1_000_003L) + (state * 7919L) + stream + 1);
 
-    private static float[] TrainGroup(ExpressionHead head, SpotBatches data, Tensor y, TrainingOptions options, int batch, long totalSteps, int stateLabel, IRunLog log, CancellationToken cancellation)
+    private static float[] TrainGroup(ExpressionHead head, SpotBatches data, Tensor y, TrainingOptions options, int batch, int epochs, long totalSteps, int stateLabel, IRunLog log, CancellationToken cancellation)
     {
         int n = data.SpotCount;
         int state = Math.Max(stateLabel, 0);
         head.train();
         using var adam = optim.Adam(head.parameters(), options.LearningRate, beta1: 0.9, beta2: 0.999, eps: 1e-8);
         using var shuffleGen = new Generator((ulong)Seed(options.Seed, state, 1));
-        var epochLoss = new float[options.Epochs];
+        var epochLoss = new float[epochs];
         string label = stateLabel < 0 ? $"{head.Members} states together" : $"state {stateLabel + 1}/{options.States}";
-        using var progress = log.Begin("training", label, options.Epochs);
+        using var progress = log.Begin("training", label, epochs);
         long step = 0;
-        for (int epoch = 0; epoch < options.Epochs; epoch++)
+        for (int epoch = 0; epoch < epochs; epoch++)
         {
             int[] order = options.SampleOrder?.Invoke(state, epoch) ?? Permutation(n, shuffleGen);
             double lossSum = 0;

@@ -1,7 +1,7 @@
 namespace Istar.Training;
 
 /// <summary>Named settings bundles for <see cref="ExpressionTrainer"/>.</summary>
-internal enum TrainingPreset
+public enum TrainingPreset
 {
     /// <summary>The reference recipe (spec §10.3): raw features, Adam 1e-4, batch min(128, n/16), 400 epochs, 5 states trained one by one.</summary>
     Faithful,
@@ -40,6 +40,9 @@ internal sealed record TrainingOptions
 
     /// <summary>Spots per batch; null = the reference's min(128, n/16), at least 1.</summary>
     public int? BatchSize { get; init; }
+
+    /// <summary>Run at least this many optimizer steps, adding epochs when the data set is small (0 = exactly <see cref="Epochs"/>).</summary>
+    public int MinimumSteps { get; init; }
 
     /// <summary>Learning-rate schedule.</summary>
     public LearningRateSchedule Schedule { get; init; } = LearningRateSchedule.Constant;
@@ -82,6 +85,7 @@ internal sealed record TrainingOptions
     {
         Preset = TrainingPreset.Fast,
         Epochs = 60,
+        MinimumSteps = 1500,
         States = 5,
         LearningRate = 1e-3,
         BatchSize = 256,
@@ -93,6 +97,22 @@ internal sealed record TrainingOptions
     /// <summary>The options for a preset.</summary>
     public static TrainingOptions For(TrainingPreset preset) => preset == TrainingPreset.Faithful ? Faithful : Fast;
 
-    /// <summary>The batch size for <paramref name="spots"/> spots: the explicit one (capped at n), else min(128, n/16), at least 1.</summary>
-    public int BatchSizeFor(int spots) => Math.Max(1, BatchSize is int b ? Math.Min(b, spots) : Math.Min(128, spots / 16));
+    /// <summary>
+    /// The batch size for <paramref name="spots"/> spots. Faithful: the explicit one, else min(128, n/16); fast: the
+    /// explicit one as a cap on n/8 (so small data sets still get several steps per epoch), at least 16. Always 1 … n.
+    /// </summary>
+    public int BatchSizeFor(int spots)
+    {
+        int size = Preset == TrainingPreset.Fast
+            ? Math.Min(BatchSize ?? 256, Math.Max(16, spots / 8))
+            : BatchSize ?? Math.Min(128, spots / 16);
+        return Math.Clamp(size, 1, Math.Max(1, spots));
+    }
+
+    /// <summary>Epochs actually run for <paramref name="spots"/> spots (raised to reach <see cref="MinimumSteps"/>).</summary>
+    public int EpochsFor(int spots)
+    {
+        int steps = (spots + BatchSizeFor(spots) - 1) / BatchSizeFor(spots);
+        return MinimumSteps <= 0 || steps == 0 ? Epochs : Math.Max(Epochs, (MinimumSteps + steps - 1) / steps);
+    }
 }
