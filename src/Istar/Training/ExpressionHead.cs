@@ -61,12 +61,12 @@ internal sealed class ExpressionHead : nn.Module<Tensor, Tensor>
         yield return "net_out.linear.bias";
     }
 
-    /// <summary>PyTorch's default Linear init, U(−1/√fan_in, 1/√fan_in) for weights and biases, from <paramref name="generator"/>.</summary>
-    public void ResetParameters(Generator generator)
+    /// <summary>PyTorch's default Linear init for one member, U(−1/√fan_in, 1/√fan_in) for weights and biases, from its own generator.</summary>
+    public void ResetMember(int member, Generator generator)
     {
         foreach (var layer in Layers())
         {
-            layer.Linear.Reset(generator);
+            layer.Linear.ResetMember(member, generator);
         }
     }
 
@@ -178,18 +178,20 @@ internal sealed class ExpressionHead : nn.Module<Tensor, Tensor>
 
         public int Outputs { get; }
 
-        public void Reset(Generator generator)
+        public void ResetMember(int member, Generator generator)
         {
             using var noGrad = no_grad();
             double bound = 1.0 / Math.Sqrt(Inputs);
-            using (var u = rand(_weight.shape, generator: generator))
+            using var wm = _weight[member];
+            using var bm = _bias[member];
+            using (var u = rand(wm.shape, generator: generator))
             {
-                _weight.copy_(u.mul_(2 * bound).sub_(bound));
+                wm.copy_(u.mul_(2 * bound).sub_(bound));
             }
 
-            using (var u = rand(_bias.shape, generator: generator))
+            using (var u = rand(bm.shape, generator: generator))
             {
-                _bias.copy_(u.mul_(2 * bound).sub_(bound));
+                bm.copy_(u.mul_(2 * bound).sub_(bound));
             }
         }
 
@@ -219,9 +221,18 @@ internal sealed class ExpressionHead : nn.Module<Tensor, Tensor>
 
         public override Tensor forward(Tensor input)
         {
-            // input S × N × in, or N × in shared by all members (broadcast by matmul).
+            long members = _weight.shape[0];
+            if (input.dim() == 2)
+            {
+                // N × in shared by all members: one GEMM against all members' weights side by side.
+                using var all = _weight.reshape(members * Outputs, Inputs).t();
+                using var shared = input.matmul(all);
+                using var split = shared.view(-1, members, Outputs).permute(1, 0, 2);
+                return split.add(_bias);
+            }
+
             using var wt = _weight.transpose(1, 2);
-            using var product = matmul(input.dim() == 2 ? input.unsqueeze(0) : input, wt);
+            using var product = matmul(input, wt);
             return product.add(_bias);
         }
     }

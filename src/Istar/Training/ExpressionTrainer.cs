@@ -64,17 +64,17 @@ internal static class ExpressionTrainer
         foreach (int members in groups)
         {
             var head = new ExpressionHead(members, grid.Channels, genes);
-            using var initGen = new Generator((ulong)Seed(options.Seed, firstState, 0));
-            head.ResetParameters(initGen);
-            if (options.InitialWeights is { } init)
+            for (int m = 0; m < members; m++)
             {
-                for (int m = 0; m < members; m++)
+                using var initGen = new Generator((ulong)Seed(options.Seed, firstState + m, 0));
+                head.ResetMember(m, initGen);
+                if (options.InitialWeights is { } init)
                 {
                     head.LoadMember(m, init[firstState + m]);
                 }
             }
 
-            history.Add(TrainGroup(head, data, y, options, batch, epochs, totalSteps, members == options.States && options.States > 1 ? -1 : firstState, log, cancellation));
+            history.AddRange(TrainGroup(head, firstState, data, y, options, batch, epochs, totalSteps, log, cancellation));
             heads.Add(head);
             firstState += members;
         }
@@ -149,48 +149,76 @@ internal static class ExpressionTrainer
 
     private static long Seed(long seed, int state, int stream) => unchecked((seed * 1_000_003L) + (state * 7919L) + stream + 1);
 
-    private static float[] TrainGroup(ExpressionHead head, SpotBatches data, Tensor y, TrainingOptions options, int batch, int epochs, long totalSteps, int stateLabel, IRunLog log, CancellationToken cancellation)
+    /// <summary>
+    /// Trains the members of one head. Each member has its own initialization and shuffling generator (seeded by its
+    /// state number), so training members together or one by one gives the same trajectories up to summation order.
+    /// </summary>
+    private static float[][] TrainGroup(ExpressionHead head, int firstState, SpotBatches data, Tensor y, TrainingOptions options, int batch, int epochs, long totalSteps, IRunLog log, CancellationToken cancellation)
     {
         int n = data.SpotCount;
-        int state = Math.Max(stateLabel, 0);
+        int members = head.Members;
         head.train();
         using var adam = optim.Adam(head.parameters(), options.LearningRate, beta1: 0.9, beta2: 0.999, eps: 1e-8);
-        using var shuffleGen = new Generator((ulong)Seed(options.Seed, state, 1));
-        var epochLoss = new float[epochs];
-        string label = stateLabel < 0 ? $"{head.Members} states together" : $"state {stateLabel + 1}/{options.States}";
+        var shuffle = Enumerable.Range(firstState, members).Select(state => new Generator((ulong)Seed(options.Seed, state, 1))).ToArray();
+        var epochLoss = Enumerable.Range(0, members).Select(_ => new float[epochs]).ToArray();
+        string label = members > 1 ? $"states {firstState + 1}-{firstState + members} of {options.States}" : $"state {firstState + 1} of {options.States}";
         using var progress = log.Begin("training", label, epochs);
         long step = 0;
-        for (int epoch = 0; epoch < epochs; epoch++)
+        var orders = new int[members][];
+        try
         {
-            int[] order = options.SampleOrder?.Invoke(state, epoch) ?? Permutation(n, shuffleGen);
-            double lossSum = 0;
-            int batches = 0;
-            for (int start = 0; start < n; start += batch)
+            for (int epoch = 0; epoch < epochs; epoch++)
             {
-                cancellation.ThrowIfCancellationRequested();
-                int count = Math.Min(batch, n - start);
-                SetLearningRate(adam, options, step, totalSteps);
-                using var stepScope = NewDisposeScope();
-                var spots = order.AsSpan(start, count);
-                var (x, segment, inverseSize) = data.Batch(spots);
-                var pred = head.forward(x);
-                var spotMean = zeros(pred.shape[0], count, pred.shape[2]).index_add_(1, segment, pred, 1).mul_(inverseSize);
-                using var index = tensor(spots.ToArray().Select(i => (long)i).ToArray());
-                var target = y.index_select(0, index);
-                var perMember = (spotMean - target).square().mean([1, 2]);
-                var loss = perMember.sum();
-                adam.zero_grad();
-                loss.backward();
-                adam.step();
-                float value = perMember.mean().item<float>();
-                options.StepObserver?.Invoke(stateLabel, (int)step, value);
-                lossSum += value;
-                batches++;
-                step++;
-            }
+                for (int m = 0; m < members; m++)
+                {
+                    orders[m] = options.SampleOrder?.Invoke(firstState + m, epoch) ?? Permutation(n, shuffle[m]);
+                }
 
-            epochLoss[epoch] = (float)(lossSum / Math.Max(1, batches));
-            progress.Advance(1, string.Create(CultureInfo.InvariantCulture, $"loss {epochLoss[epoch]:0.00000}"));
+                var lossSum = new double[members];
+                int batches = 0;
+                for (int start = 0; start < n; start += batch)
+                {
+                    cancellation.ThrowIfCancellationRequested();
+                    int count = Math.Min(batch, n - start);
+                    SetLearningRate(adam, options, step, totalSteps);
+                    using var stepScope = NewDisposeScope();
+                    var (x, scatter, inverseSize, targetRows) = data.Batch(orders, start, count);
+                    var pred = head.forward(x);
+                    long genes = pred.shape[2];
+                    var sums = zeros(members * (count + 1), genes).index_add_(0, scatter, pred.reshape(-1, genes), 1);
+                    var spotMean = sums.view(members, count + 1, genes).narrow(1, 0, count).mul(inverseSize);
+                    var target = y.index_select(0, targetRows).view(members, count, genes);
+                    var perMember = (spotMean - target).square().mean([1, 2]);
+                    var loss = perMember.sum();
+                    adam.zero_grad();
+                    loss.backward();
+                    adam.step();
+                    var values = perMember.data<float>().ToArray();
+                    for (int m = 0; m < members; m++)
+                    {
+                        options.StepObserver?.Invoke(firstState + m, (int)step, values[m]);
+                        lossSum[m] += values[m];
+                    }
+
+                    batches++;
+                    step++;
+                }
+
+                for (int m = 0; m < members; m++)
+                {
+                    epochLoss[m][epoch] = (float)(lossSum[m] / Math.Max(1, batches));
+                }
+
+                double mean = epochLoss.Average(e => e[epoch]);
+                progress.Advance(1, string.Create(CultureInfo.InvariantCulture, $"loss {mean:0.00000}"));
+            }
+        }
+        finally
+        {
+            foreach (var g in shuffle)
+            {
+                g.Dispose();
+            }
         }
 
         head.eval();
@@ -341,6 +369,60 @@ internal sealed class SpotBatches : IDisposable
         Blocks.Dispose();
         Blocks = standardized;
         return (m.data<float>().ToArray(), safe.data<float>().ToArray());
+    }
+
+    /// <summary>
+    /// One step's batch for S members, member m taking spots <c>orders[m][start … start + count)</c>: features
+    /// S × Nb × C (members with fewer blocks padded with block 0), for every block its row in the flat
+    /// S · (count + 1) spot-sum table (padding goes to each member's spare last row), 1/|footprint| as S × count × 1,
+    /// and the target rows (S · count).
+    /// </summary>
+    public (Tensor X, Tensor Scatter, Tensor InverseSize, Tensor TargetRows) Batch(int[][] orders, int start, int count)
+    {
+        int members = orders.Length;
+        int width = 0;
+        for (int m = 0; m < members; m++)
+        {
+            int total = 0;
+            for (int k = 0; k < count; k++)
+            {
+                total += _local[orders[m][start + k]].Length;
+            }
+
+            width = Math.Max(width, total);
+        }
+
+        var rows = new long[members * width];
+        var scatter = new long[members * width];
+        var inverse = new float[members * count];
+        var targets = new long[members * count];
+        for (int m = 0; m < members; m++)
+        {
+            int at = m * width;
+            for (int k = 0; k < count; k++)
+            {
+                int spot = orders[m][start + k];
+                var local = _local[spot];
+                for (int j = 0; j < local.Length; j++)
+                {
+                    rows[at] = local[j];
+                    scatter[at] = (m * (count + 1)) + k;
+                    at++;
+                }
+
+                inverse[(m * count) + k] = 1f / local.Length;
+                targets[(m * count) + k] = spot;
+            }
+
+            for (; at < (m + 1) * width; at++)
+            {
+                scatter[at] = (m * (count + 1)) + count;
+            }
+        }
+
+        using var index = tensor(rows);
+        using var flat = Blocks.index_select(0, index);
+        return (flat.view(members, width, -1), tensor(scatter), tensor(inverse, members, count, 1), tensor(targets));
     }
 
     /// <summary>Features of the spots' blocks (Nb × C), each block's spot position in the batch, and 1/|footprint| (1 × B × 1).</summary>

@@ -50,6 +50,31 @@ public class ExpressionTrainerTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Training_members_together_matches_training_them_one_by_one()
+    {
+        using var slide = new SyntheticSlide(rows: 14, columns: 14);
+        var options = TrainingOptions.Faithful with { Epochs = 2, States = 3, BatchSize = 8, Threads = 1, Seed = 4 };
+        using var together = ExpressionTrainer.Train(slide.Grid, slide.Set, options with { TrainMembersTogether = true }, Pipeline.SilentRunLog.Instance, TestContext.Current.CancellationToken);
+        using var apart = ExpressionTrainer.Train(slide.Grid, slide.Set, options with { TrainMembersTogether = false }, Pipeline.SilentRunLog.Instance, TestContext.Current.CancellationToken);
+        Assert.Single(together.Heads);
+        Assert.Equal(3, apart.Heads.Count);
+        for (int m = 0; m < 3; m++)
+        {
+            var a = together.Heads[0].ExportMember(m);
+            var b = apart.Heads[m].ExportMember(0);
+            foreach (var (name, values) in a)
+            {
+                for (int k = 0; k < values.Length; k++)
+                {
+                    Assert.Equal(b[name][k], values[k], 1e-5f);
+                }
+            }
+        }
+
+        Assert.Equal(3, together.EpochLoss.Count);
+    }
+
+    [Fact]
     public void The_reference_batch_size_is_n_over_16_capped_at_128_and_at_least_1()
     {
         var o = TrainingOptions.Faithful;
