@@ -22,7 +22,7 @@ internal sealed record SpotFit(IReadOnlyList<string> GeneNames, int[] SourceSpot
 internal static class ExpressionPredictor
 {
     /// <summary>Blocks per chunk (rounded to whole block rows); bounds memory to ≈ chunk · S · (256 + G) floats.</summary>
-    public const int DefaultChunkBlocks = 8192;
+    public const int DefaultChunkBlocks = 4096;
 
     /// <summary>
     /// Predicts every block of <paramref name="grid"/> where <paramref name="mask"/> (Hb · Wb, row-major; null = all, as

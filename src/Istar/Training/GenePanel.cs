@@ -103,6 +103,11 @@ internal static class GenePanelSelector
             selected = [.. prepend, .. selected];
         }
 
+        if (selected.Count == 0)
+        {
+            throw new InputException("--n-genes", "the gene panel is empty.", "Ask for at least one gene.");
+        }
+
         return new GenePanel(selected.Select(g => geneNames[g]).ToList(), selected);
     }
 
@@ -282,7 +287,7 @@ internal static class GenePanelSelector
 /// <summary>
 /// Local quadratic regression (loess, degree 2, tricube weights, no robustness iterations), evaluated directly at the
 /// data points: for each x_i the q = floor(n·span) nearest points are weighted by (1 − (d/d_max)³)³ with d_max the
-/// q-th nearest distance (widened by span/… for span &gt; 1 as in cloess), and a weighted quadratic is solved.
+/// q-th nearest distance (scaled by span for span &gt; 1), and a weighted quadratic is solved.
 /// </summary>
 internal static class Loess
 {
@@ -300,7 +305,6 @@ internal static class Loess
         int q = Math.Clamp((int)Math.Floor(n * span), Math.Min(n, 3), n);
         var order = Enumerable.Range(0, n).OrderBy(i => x[i]).ToArray();
         var sorted = order.Select(i => x[i]).ToArray();
-        var dist = new double[n];
         for (int i = 0; i < n; i++)
         {
             double x0 = x[i];
@@ -362,7 +366,6 @@ internal static class Loess
             }
 
             fitted[i] = SolveIntercept(s0, s1, s2, s3, s4, t0, t1, t2);
-            dist[i] = dmax;
         }
 
         return fitted;

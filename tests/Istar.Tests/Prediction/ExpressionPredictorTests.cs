@@ -116,6 +116,24 @@ public class ExpressionPredictorTests
         }
     }
 
+    [Fact]
+    public void A_saved_ensemble_loads_back_and_predicts_the_same()
+    {
+        using var slide = new SyntheticSlide(rows: 8, columns: 8);
+        using var ensemble = Small(slide, states: 2);
+        using var dir = new Support.TempDir();
+        EnsembleStore.Save(ensemble, dir.Path);
+        Assert.True(File.Exists(Path.Combine(dir.Path, "states", "01", "net_lat.0.linear.weight.npy")));
+        Assert.Equal([256, SyntheticSlide.Channels], Formats.Npy.NpyArray.Read(Path.Combine(dir.Path, "states", "00", "net_lat.0.linear.weight.npy")).Shape);
+        using var loaded = EnsembleStore.Load(dir.Path);
+        using var a = new PredictionGrid(8, 8, 3);
+        using var b = new PredictionGrid(8, 8, 3);
+        ExpressionPredictor.Predict(ensemble, slide.Grid, null, a, SilentRunLog.Instance, TestContext.Current.CancellationToken);
+        ExpressionPredictor.Predict(loaded, slide.Grid, null, b, SilentRunLog.Instance, TestContext.Current.CancellationToken);
+        Assert.Equal(a.CountPlane(1), b.CountPlane(1));
+        Assert.Equal(ensemble.FeatureMean, loaded.FeatureMean);
+    }
+
     private sealed class ChunkRecorder(int columns, int genes) : IPredictionSink
     {
         public List<int> FirstRows { get; } = [];
