@@ -1,3 +1,4 @@
+<<<<<<< HEAD
 using System.Diagnostics;
 using System.Globalization;
 
@@ -54,3 +55,15 @@ internal static class Program
         return times[times.Count / 2];
     }
 }
+=======
+using Istar.Bench;
+
+if (args.Length > 0 && args[0] == "training")
+{
+    TrainingBenchmark.Run(args[1..]);
+    return 0;
+}
+
+Console.Error.WriteLine("usage: Istar.Bench training [spots-side] [genes] [threads] [faithful-epochs]");
+return 2;
+>>>>>>> training
