@@ -1,4 +1,3 @@
-<<<<<<< HEAD
 using System.Diagnostics;
 using System.Globalization;
 
@@ -13,6 +12,7 @@ internal static class Program
     private static readonly Dictionary<string, (string What, Action<string[]> Run)> Benchmarks = new(StringComparer.Ordinal)
     {
         ["matmul"] = ("GEMM GFLOP/s ceiling (fp32, bf16), 4096x384 @ 384x1152", _ => MatmulBench.Run()),
+        ["training"] = ("fast vs faithful training preset [spots-side] [genes] [threads] [faithful-epochs]", TrainingBenchmark.Run),
     };
 
     public static int Main(string[] args)
@@ -55,15 +55,3 @@ internal static class Program
         return times[times.Count / 2];
     }
 }
-=======
-using Istar.Bench;
-
-if (args.Length > 0 && args[0] == "training")
-{
-    TrainingBenchmark.Run(args[1..]);
-    return 0;
-}
-
-Console.Error.WriteLine("usage: Istar.Bench training [spots-side] [genes] [threads] [faithful-epochs]");
-return 2;
->>>>>>> training

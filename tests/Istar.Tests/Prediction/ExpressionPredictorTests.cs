@@ -124,7 +124,7 @@ public class ExpressionPredictorTests
         using var dir = new Support.TempDir();
         EnsembleStore.Save(ensemble, dir.Path);
         Assert.True(File.Exists(Path.Combine(dir.Path, "states", "01", "net_lat.0.linear.weight.npy")));
-        Assert.Equal([256, SyntheticSlide.Channels], Formats.Npy.NpyArray.Read(Path.Combine(dir.Path, "states", "00", "net_lat.0.linear.weight.npy")).Shape);
+        Assert.Equal([256, SyntheticSlide.Channels], global::Istar.Formats.Npy.NpyArray.Read(Path.Combine(dir.Path, "states", "00", "net_lat.0.linear.weight.npy")).Shape);
         using var loaded = EnsembleStore.Load(dir.Path);
         using var a = new PredictionGrid(8, 8, 3);
         using var b = new PredictionGrid(8, 8, 3);

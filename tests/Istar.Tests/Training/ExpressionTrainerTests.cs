@@ -36,9 +36,9 @@ public class ExpressionTrainerTests(ITestOutputHelper output)
         var options = TrainingOptions.For(preset) with { Epochs = 2, MinimumSteps = 0, States = 2, BatchSize = 8, Threads = 1, Seed = 11 };
         float[] Run(TrainingOptions o)
         {
-            using var e = ExpressionTrainer.Train(slide.Grid, slide.Set, o, Pipeline.SilentRunLog.Instance, TestContext.Current.CancellationToken);
+            using var e = ExpressionTrainer.Train(slide.Grid, slide.Set, o, global::Istar.Pipeline.SilentRunLog.Instance, TestContext.Current.CancellationToken);
             using var p = new PredictionGrid(slide.Grid.Rows, slide.Grid.Columns, SyntheticSlide.Genes.Length);
-            ExpressionPredictor.Predict(e, slide.Grid, null, p, Pipeline.SilentRunLog.Instance, TestContext.Current.CancellationToken);
+            ExpressionPredictor.Predict(e, slide.Grid, null, p, global::Istar.Pipeline.SilentRunLog.Instance, TestContext.Current.CancellationToken);
             return [.. p.CountPlane(0), .. p.SpreadPlane(1)];
         }
 
@@ -54,8 +54,8 @@ public class ExpressionTrainerTests(ITestOutputHelper output)
     {
         using var slide = new SyntheticSlide(rows: 14, columns: 14);
         var options = TrainingOptions.Faithful with { Epochs = 2, States = 3, BatchSize = 8, Threads = 1, Seed = 4 };
-        using var together = ExpressionTrainer.Train(slide.Grid, slide.Set, options with { TrainMembersTogether = true }, Pipeline.SilentRunLog.Instance, TestContext.Current.CancellationToken);
-        using var apart = ExpressionTrainer.Train(slide.Grid, slide.Set, options with { TrainMembersTogether = false }, Pipeline.SilentRunLog.Instance, TestContext.Current.CancellationToken);
+        using var together = ExpressionTrainer.Train(slide.Grid, slide.Set, options with { TrainMembersTogether = true }, global::Istar.Pipeline.SilentRunLog.Instance, TestContext.Current.CancellationToken);
+        using var apart = ExpressionTrainer.Train(slide.Grid, slide.Set, options with { TrainMembersTogether = false }, global::Istar.Pipeline.SilentRunLog.Instance, TestContext.Current.CancellationToken);
         Assert.Single(together.Heads);
         Assert.Equal(3, apart.Heads.Count);
         for (int m = 0; m < 3; m++)
