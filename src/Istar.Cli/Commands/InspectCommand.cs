@@ -10,54 +10,12 @@ internal sealed class InspectCommand : ICliCommand
 {
     public Command Build()
     {
-        var input = new Argument<string>("input")
-        {
-            Description = "Space Ranger outs/ (or its parent, or a matrix .h5 / MEX folder in it), an iStar data folder, a legacy ST counts .tsv(.gz), or a spot .h5ad",
-        };
-        var image = new Option<string?>("--image") { Description = "Full-resolution H&E slide (TIFF/SVS/JPEG/PNG) the spot positions refer to" };
-        var pixelSize = new Option<double?>("--pixel-size") { Description = "µm per full-resolution pixel; overrides metadata and the spot-size estimate" };
-        var allSpots = new Option<bool>("--all-spots") { Description = "Keep every spot, not only the in-tissue ones" };
-        var rawMatrix = new Option<bool>("--raw-matrix") { Description = "Space Ranger: read raw_feature_bc_matrix instead of filtered_feature_bc_matrix" };
-        var selection = new Option<string?>("--selection") { Description = "Legacy ST: the <section>_selection.tsv spot table, if not beside the counts" };
-        var platform = new Option<string?>("--platform") { Description = "visium | legacy-st | other: the spot size, for inputs that do not say (iStar folders)" };
-        platform.AcceptOnlyFromAmong("visium", "legacy-st", "other");
-        var format = new Option<string?>("--format") { Description = "Force the reader: spaceranger | istar | legacy-st | h5ad" };
-        format.AcceptOnlyFromAmong("spaceranger", "istar", "legacy-st", "h5ad");
-
+        var sample = new SampleOptions();
         var command = new Command("inspect", "Read and check the input; print what was read, the pixel size and its source, and every problem");
-        command.Arguments.Add(input);
-        command.Options.Add(image);
-        command.Options.Add(pixelSize);
-        command.Options.Add(allSpots);
-        command.Options.Add(rawMatrix);
-        command.Options.Add(selection);
-        command.Options.Add(platform);
-        command.Options.Add(format);
+        sample.AddTo(command);
         command.SetAction(parse => CliRunner.Execute(() =>
         {
-            var source = new SampleSource(parse.GetValue(input)!)
-            {
-                ImagePath = parse.GetValue(image),
-                MicronsPerPixel = parse.GetValue(pixelSize),
-                AllSpots = parse.GetValue(allSpots),
-                RawMatrix = parse.GetValue(rawMatrix),
-                SelectionPath = parse.GetValue(selection),
-                Platform = parse.GetValue(platform) switch
-                {
-                    "visium" => SpotPlatform.Visium,
-                    "legacy-st" => SpotPlatform.LegacySt,
-                    "other" => SpotPlatform.Other,
-                    _ => null,
-                },
-                Format = parse.GetValue(format) switch
-                {
-                    "spaceranger" => SampleFormat.SpaceRanger,
-                    "istar" => SampleFormat.IstarFolder,
-                    "legacy-st" => SampleFormat.LegacySt,
-                    "h5ad" => SampleFormat.SpotAnnData,
-                    _ => null,
-                },
-            };
+            var source = sample.Source(parse);
             return Run(source, Console.Out);
         }));
         return command;

@@ -15,7 +15,7 @@ internal sealed unsafe class MaskedBlockTable : IDisposable
     private readonly int[] _rowOfBlock;
     private bool _disposed;
 
-    public MaskedBlockTable(string path, bool[] mask, int gridRows, int gridColumns, int genes)
+    public MaskedBlockTable(string path, bool[] mask, int gridRows, int gridColumns, int genes, bool create = true)
     {
         ArgumentNullException.ThrowIfNull(mask);
         if (mask.Length != gridRows * gridColumns)
@@ -39,9 +39,14 @@ internal sealed unsafe class MaskedBlockTable : IDisposable
 
         Blocks = blocks;
         long bytes = Math.Max(1, (long)blocks.Count * genes * sizeof(float));
-        using (var fs = new FileStream(path, FileMode.Create, FileAccess.ReadWrite))
+        if (create)
         {
+            using var fs = new FileStream(path, FileMode.Create, FileAccess.ReadWrite);
             fs.SetLength(bytes);
+        }
+        else if (new FileInfo(path).Length != bytes)
+        {
+            throw new InvalidDataException($"{path}: expected {bytes} bytes for {blocks.Count} blocks x {genes} genes, found {new FileInfo(path).Length}");
         }
 
         _file = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.ReadWrite);
@@ -50,6 +55,10 @@ internal sealed unsafe class MaskedBlockTable : IDisposable
         _view.SafeMemoryMappedViewHandle.AcquirePointer(ref p);
         _data = (float*)(p + _view.PointerOffset);
     }
+
+    /// <summary>Reopens a table written earlier (a cache entry) without clearing it.</summary>
+    public static MaskedBlockTable Open(string path, bool[] mask, int gridRows, int gridColumns, int genes) =>
+        new(path, mask, gridRows, gridColumns, genes, create: false);
 
     public int GridRows { get; }
 

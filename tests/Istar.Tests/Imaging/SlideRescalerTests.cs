@@ -6,6 +6,7 @@ using NetVips;
 
 namespace Istar.Tests.Imaging;
 
+[Collection(nameof(MemoryMeasurement))]
 public class SlideRescalerTests
 {
     private readonly ITestOutputHelper _output;

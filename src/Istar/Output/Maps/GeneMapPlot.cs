@@ -41,7 +41,7 @@ internal static class GeneMapPlot
             }
 
             var multi = new Multiplot();
-            multi.AddPlot(SpotPanel(spots, map));
+            multi.Reset(SpotPanel(spots, map));
             multi.AddPlot(mapPlot);
             multi.Layout = new ScottPlot.MultiplotLayouts.Columns();
             multi.SavePng(tmp, panelWidth * 2, height);
