@@ -28,7 +28,7 @@ internal static class ExpressionPredictor
     /// Predicts every block of <paramref name="grid"/> where <paramref name="mask"/> (Hb · Wb, row-major; null = all, as
     /// the reference) is true, pushing block-row chunks to <paramref name="sink"/> in order.
     /// </summary>
-    public static void Predict(ExpressionEnsemble ensemble, FeatureGrid grid, bool[]? mask, IPredictionSink sink, IRunLog log, CancellationToken cancellation = default, int chunkBlocks = DefaultChunkBlocks)
+    public static void Predict(ExpressionEnsemble ensemble, FeatureGrid grid, bool[]? mask, IPredictionSink sink, IRunLog log, CancellationToken cancellation = default, int chunkBlocks = DefaultChunkBlocks, ILatentSink? latentSink = null)
     {
         ArgumentNullException.ThrowIfNull(ensemble);
         ArgumentNullException.ThrowIfNull(grid);
@@ -50,6 +50,7 @@ internal static class ExpressionPredictor
         var counts = new float[(long)chunkRows * columns * genes];
         var spread = new float[counts.Length];
         var features = new float[(long)chunkRows * columns * grid.Channels];
+        var latent = latentSink is null ? null : new float[(long)chunkRows * columns * ExpressionHead.Hidden];
         using var progress = log.Begin("predict", "super-resolved expression", grid.Rows);
         for (int first = 0; first < grid.Rows; first += chunkRows)
         {
@@ -67,6 +68,7 @@ internal static class ExpressionPredictor
             int length = rows * columns * genes;
             counts.AsSpan(0, length).Clear();
             spread.AsSpan(0, length).Clear();
+            latent?.AsSpan(0, rows * columns * ExpressionHead.Hidden).Clear();
             if (blocks.Count > 0)
             {
                 for (int k = 0; k < blocks.Count; k++)
@@ -74,43 +76,61 @@ internal static class ExpressionPredictor
                     grid.Block(blocks[k] / columns, blocks[k] % columns).CopyTo(features.AsSpan(k * grid.Channels, grid.Channels));
                 }
 
-                var (median, sd) = PredictCounts(ensemble, features.AsSpan(0, blocks.Count * grid.Channels), blocks.Count);
+                var (median, sd, z) = PredictCounts(ensemble, features.AsSpan(0, blocks.Count * grid.Channels), blocks.Count, latentSink is not null);
                 int origin = first * columns;
+                const int H = ExpressionHead.Hidden;
                 for (int k = 0; k < blocks.Count; k++)
                 {
                     int at = (blocks[k] - origin) * genes;
                     median.AsSpan(k * genes, genes).CopyTo(counts.AsSpan(at, genes));
                     sd.AsSpan(k * genes, genes).CopyTo(spread.AsSpan(at, genes));
+                    z?.AsSpan(k * H, H).CopyTo(latent.AsSpan((blocks[k] - origin) * H, H));
                 }
             }
 
             sink.Write(first, rows, counts.AsSpan(0, length), spread.AsSpan(0, length));
+            latentSink?.Write(first, rows, latent.AsSpan(0, rows * columns * ExpressionHead.Hidden));
             progress.Advance(rows);
         }
     }
 
-    /// <summary>Counts per block (median over members) and spread for N blocks' raw features (N × C), both N × G.</summary>
-    public static (float[] Median, float[] Spread) PredictCounts(ExpressionEnsemble ensemble, ReadOnlySpan<float> features, int blocks)
+    /// <summary>
+    /// Counts per block (median over members) and spread for N blocks' raw features (N × C), both N × G, and when
+    /// asked the median latent (N × 256).
+    /// </summary>
+    public static (float[] Median, float[] Spread, float[]? Latent) PredictCounts(ExpressionEnsemble ensemble, ReadOnlySpan<float> features, int blocks, bool withLatent = false)
     {
         ArgumentNullException.ThrowIfNull(ensemble);
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
         var x = tensor(features.ToArray(), blocks, ensemble.Channels);
-        var normalized = ensemble.PredictNormalized(x);
+        Tensor normalized;
+        float[]? latentMedian = null;
+        if (withLatent)
+        {
+            var (n, z) = ensemble.PredictWithLatent(x);
+            normalized = n;
+            latentMedian = Median0(z).contiguous().data<float>().ToArray();
+        }
+        else
+        {
+            normalized = ensemble.PredictNormalized(x);
+        }
+
         int genes = ensemble.GeneCount;
-        double n = ensemble.NominalFootprintSize;
+        double nRef = ensemble.NominalFootprintSize;
         var range = new float[genes];
         var offset = new float[genes];
         for (int g = 0; g < genes; g++)
         {
-            range[g] = (float)((ensemble.CountMax[g] - ensemble.CountMin[g]) / n);
-            offset[g] = (float)(ensemble.CountMin[g] / n);
+            range[g] = (float)((ensemble.CountMax[g] - ensemble.CountMin[g]) / nRef);
+            offset[g] = (float)(ensemble.CountMin[g] / nRef);
         }
 
         var rescaled = normalized.mul(tensor(range, 1, 1, genes)).add_(tensor(offset, 1, 1, genes));
         var median = Median0(rescaled);
         var sd = rescaled.shape[0] > 1 ? rescaled.std(0, unbiased: false) : zeros_like(median);
-        return (median.contiguous().data<float>().ToArray(), sd.contiguous().data<float>().ToArray());
+        return (median.contiguous().data<float>().ToArray(), sd.contiguous().data<float>().ToArray(), latentMedian);
     }
 
     /// <summary>
@@ -146,7 +166,7 @@ internal static class ExpressionPredictor
                 }
             }
 
-            var (median, _) = PredictCounts(ensemble, features, total);
+            var (median, _, _) = PredictCounts(ensemble, features, total);
             at = 0;
             for (int s = start; s < end; s++)
             {

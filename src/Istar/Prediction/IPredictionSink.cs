@@ -21,6 +21,16 @@ internal interface IPredictionSink
     void Write(int firstRow, int rowCount, ReadOnlySpan<float> counts, ReadOnlySpan<float> spread);
 }
 
+/// <summary>
+/// Receives the gene-expression latent (the 256-d trunk output, iStar's <c>embeddings-gene</c>) in block-row chunks:
+/// rowCount × Wb × 256, the element-wise median over members as the reference computes it (spec §11; the members'
+/// latent spaces are not aligned, §16.5, so this is only meaningful as the reference's clustering input).
+/// </summary>
+internal interface ILatentSink
+{
+    void Write(int firstRow, int rowCount, ReadOnlySpan<float> latent);
+}
+
 /// <summary>All predictions of a grid in native memory: Hb × Wb × G counts and spread, block-major.</summary>
 internal sealed unsafe class PredictionGrid : IPredictionSink, IDisposable
 {

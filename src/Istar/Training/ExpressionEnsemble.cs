@@ -97,6 +97,23 @@ internal sealed class ExpressionEnsemble : IDisposable
         return result.MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// Features N × C → normalized predictions S × N × G and the members' latents (trunk outputs) S × N × 256 (no grad).
+    /// </summary>
+    public (Tensor Normalized, Tensor Latent) PredictWithLatent(Tensor features)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentNullException.ThrowIfNull(features);
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        var x = Standardize(features);
+        var latents = _heads.Select(h => h.Latent(x)).ToArray();
+        var outputs = _heads.Select((h, k) => h.Head(latents[k])).ToArray();
+        var latent = latents.Length == 1 ? latents[0] : cat(latents, 0);
+        var normalized = outputs.Length == 1 ? outputs[0] : cat(outputs, 0);
+        return (normalized.MoveToOuterDisposeScope(), latent.MoveToOuterDisposeScope());
+    }
+
     /// <summary>Applies the training standardization (a new tensor, or the input itself when there is none).</summary>
     internal Tensor Standardize(Tensor features) =>
         _featureMean is null ? features : features.sub(_featureMean).mul_(_featureInverseStd!);

@@ -91,9 +91,9 @@ internal sealed record TrainingOptions
     {
         Preset = TrainingPreset.Fast,
         Epochs = 60,
-        MinimumSteps = 1500,
+        MinimumSteps = 800,
         States = 5,
-        LearningRate = 1e-3,
+        LearningRate = 2e-3,
         BatchSize = 256,
         Schedule = LearningRateSchedule.WarmupCosine,
         StandardizeFeatures = true,

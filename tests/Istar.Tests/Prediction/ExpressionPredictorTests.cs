@@ -134,6 +134,36 @@ public class ExpressionPredictorTests
         Assert.Equal(ensemble.FeatureMean, loaded.FeatureMean);
     }
 
+    [Fact]
+    public void The_latent_is_the_median_over_members_of_the_trunk_outputs()
+    {
+        using var slide = new SyntheticSlide(rows: 6, columns: 6);
+        using var ensemble = Small(slide, states: 3);
+        var latent = new LatentRecorder();
+        using var grid = new PredictionGrid(6, 6, 3);
+        ExpressionPredictor.Predict(ensemble, slide.Grid, null, grid, SilentRunLog.Instance, TestContext.Current.CancellationToken, latentSink: latent);
+        Assert.Equal(36 * ExpressionHead.Hidden, latent.Values.Count);
+        var features = slide.Grid.Block(2, 3).ToArray();
+        using var x = tensor(features, 1, SyntheticSlide.Channels);
+        var (_, z) = ensemble.PredictWithLatent(x);
+        using (z)
+        {
+            var members = z.data<float>().ToArray();
+            for (int h = 0; h < ExpressionHead.Hidden; h++)
+            {
+                var v = new[] { members[h], members[ExpressionHead.Hidden + h], members[(2 * ExpressionHead.Hidden) + h] }.Order().ToArray();
+                Assert.Equal(v[1], latent.Values[(((2 * 6) + 3) * ExpressionHead.Hidden) + h], 1e-5f);
+            }
+        }
+    }
+
+    private sealed class LatentRecorder : ILatentSink
+    {
+        public List<float> Values { get; } = [];
+
+        public void Write(int firstRow, int rowCount, ReadOnlySpan<float> latent) => Values.AddRange(latent.ToArray());
+    }
+
     private sealed class ChunkRecorder(int columns, int genes) : IPredictionSink
     {
         public List<int> FirstRows { get; } = [];
