@@ -96,7 +96,7 @@ public static class IstarPipeline
         var extractor = CreateExtractor(options);
         using var disposeExtractor = extractor as IDisposable;
         bool[]? hint = options.Preset == IstarPreset.Faithful ? null : TissueHint(scaled, sample, options, log);
-        var featuresKey = ContentKey.For("features", 1).Add("rescale", rescaleEntry).Add("extractor", extractor.Name)
+        var featuresKey = ContentKey.For("features", 2).Add("rescale", rescaleEntry).Add("extractor", extractor.Name)
             .Add("settings", extractor.SettingsKey).Add("hint", hint is null ? "none" : HashOf(hint));
         string featuresDir = run.Cached("features", featuresKey, dir =>
         {
@@ -305,13 +305,15 @@ public static class IstarPipeline
         var image = ScaledImage.CreateWhite(stored.Width, stored.Height, micronsPerPixel, info.ContentWidth, info.ContentHeight);
         try
         {
-            int strip = Math.Max(1, (8 << 20) / (stored.Width * 3));
-            var buffer = new byte[strip * stored.Width * 3];
-            for (int y = 0; y < stored.Height; y += strip)
+            // The stored image includes the white padding; only the content rows and columns are copied back.
+            int width = info.ContentWidth;
+            int strip = Math.Max(1, (8 << 20) / (width * 3));
+            var buffer = new byte[strip * width * 3];
+            for (int y = 0; y < info.ContentHeight; y += strip)
             {
-                int n = Math.Min(strip, stored.Height - y);
-                stored.ReadRegionRgb(0, y, stored.Width, n, buffer.AsSpan(0, n * stored.Width * 3));
-                image.WriteContentRows(y, n, buffer.AsSpan(0, n * stored.Width * 3));
+                int n = Math.Min(strip, info.ContentHeight - y);
+                stored.ReadRegionRgb(0, y, width, n, buffer.AsSpan(0, n * width * 3));
+                image.WriteContentRows(y, n, buffer.AsSpan(0, n * width * 3));
             }
 
             return image;

@@ -1,0 +1,129 @@
+using System.Globalization;
+using Istar.Evaluation.Simulation;
+using Istar.Input;
+using Istar.Pipeline;
+using Istar.Tests.Support;
+
+namespace Istar.Tests.EndToEnd;
+
+/// <summary>The whole pipeline on a small simulated sample: outputs, cache behaviour and determinism.</summary>
+[Collection(nameof(MemoryMeasurement))]
+public class PipelineTests
+{
+    private static IstarOptions Quick(int epochs = 4) => new()
+    {
+        Features = "texture",
+        TopGenes = 20,
+        Epochs = epochs,
+        States = 2,
+        Clusters = 3,
+        Threads = 2,
+    };
+
+    private static SimulatedSample Simulate(TempDir tmp) => Simulator.Simulate(new SimulationOptions
+    {
+        OutputFolder = tmp.File("sample"),
+        WidthMicrons = 700,
+        HeightMicrons = 600,
+        Genes = 40,
+        Seed = 3,
+    });
+
+    [Fact]
+    public void A_run_writes_a_result_that_python_anndata_opens_in_the_input_frame_and_a_rerun_is_a_cache_hit()
+    {
+        using var tmp = new TempDir();
+        var sim = Simulate(tmp);
+        var source = new SampleSource(sim.SpaceRangerFolder) { ImagePath = sim.SlidePath };
+        var first = IstarPipeline.Run(source, Quick(), tmp.File("run"), SilentRunLog.Instance);
+        Assert.True(first.TissueBlocks > 100);
+        Assert.Equal(20, first.Genes.Count);
+        Assert.All(first.Stages.Where(s => s.Key.Length > 0), s => Assert.False(s.CacheHit));
+        foreach (string f in new[] { first.ResultPath, first.SpotsPath, first.ReportPath })
+        {
+            Assert.True(File.Exists(f), f);
+        }
+
+        string output = Python.Run(
+            """
+            import sys, anndata, numpy as np
+            a = anndata.read_h5ad(sys.argv[1])
+            s = anndata.read_h5ad(sys.argv[2])
+            print(a.n_obs, a.n_vars)
+            xy = a.obsm['spatial']
+            # block centres in full-res px: x = (16 * col + 8) * f - 0.5 with f = 1 here (0.5 µm/px slide)
+            print(int(np.allclose(xy[:, 0], 16 * a.obs['x'].values + 7.5)), int(np.allclose(xy[:, 1], 16 * a.obs['y'].values + 7.5)))
+            print(int((a.X >= 0).all()), int(np.isfinite(a.X).all()), a.layers['spread'].shape == a.X.shape)
+            print(a.uns['istar']['parameters']['features'], a.uns['istar']['pixel_size_source'])
+            print(s.n_obs, s.n_vars, sorted(s.layers.keys()))
+            print(a.obs['cluster'].dtype.name)
+            """,
+            first.ResultPath,
+            first.SpotsPath);
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal($"{first.TissueBlocks} 20", lines[0]);
+        Assert.Equal("1 1", lines[1]);
+        Assert.Equal("1 1 True", lines[2]);
+        Assert.Equal("texture ImageMetadata", lines[3]);
+        Assert.EndsWith(" 20 ['fitted', 'residual']", lines[4], StringComparison.Ordinal);
+        Assert.Equal("category", lines[5]);
+
+        byte[] firstResult = File.ReadAllBytes(first.ResultPath);
+        var second = IstarPipeline.Run(source, Quick(), tmp.File("run"), SilentRunLog.Instance);
+        foreach (string stage in new[] { "rescale", "features", "mask", "train", "predict" })
+        {
+            Assert.True(second.Stages.Single(s => s.Stage == stage).CacheHit, stage + " should be a cache hit");
+        }
+
+        Assert.Equal(Values(firstResult), Values(File.ReadAllBytes(second.ResultPath)));
+    }
+
+    [Fact]
+    public void Changing_the_epochs_retrains_but_reuses_the_features_and_the_same_seed_reproduces_the_predictions()
+    {
+        using var tmp = new TempDir();
+        var sim = Simulate(tmp);
+        var source = new SampleSource(sim.SpaceRangerFolder) { ImagePath = sim.SlidePath };
+        var a = IstarPipeline.Run(source, Quick(3), tmp.File("a"), SilentRunLog.Instance);
+        var b = IstarPipeline.Run(source, Quick(3) with { CacheDirectory = tmp.File("a/.istar-cache") }, tmp.File("b"), SilentRunLog.Instance);
+        var c = IstarPipeline.Run(source, Quick(5) with { CacheDirectory = tmp.File("a/.istar-cache") }, tmp.File("c"), SilentRunLog.Instance);
+        Assert.True(c.Stages.Single(s => s.Stage == "features").CacheHit);
+        Assert.False(c.Stages.Single(s => s.Stage == "train").CacheHit);
+        Assert.True(b.Stages.Single(s => s.Stage == "train").CacheHit);
+
+        // A fresh cache with the same seed recomputes everything and must give the same numbers.
+        var d = IstarPipeline.Run(source, Quick(3) with { CacheDirectory = tmp.File("fresh") }, tmp.File("d"), SilentRunLog.Instance);
+        Assert.False(d.Stages.Single(s => s.Stage == "train").CacheHit);
+        Assert.Equal(Values(File.ReadAllBytes(a.ResultPath)), Values(File.ReadAllBytes(d.ResultPath)));
+        Assert.NotEqual(Values(File.ReadAllBytes(a.ResultPath)), Values(File.ReadAllBytes(c.ResultPath)));
+    }
+
+    [Fact]
+    public void A_sample_without_a_slide_is_an_input_error_that_names_the_fix()
+    {
+        using var tmp = new TempDir();
+        var sim = Simulate(tmp);
+        File.Delete(sim.SlidePath);
+        var source = new SampleSource(sim.SpaceRangerFolder) { ImagePath = sim.SlidePath };
+        var e = Assert.Throws<InputException>(() => IstarPipeline.Run(source, Quick(), tmp.File("run"), SilentRunLog.Instance));
+        Assert.Contains("slide.tif", e.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(tmp.File("run/result.h5ad")));
+    }
+
+    private static string Values(byte[] h5ad)
+    {
+        // Compare the numbers, not the file bytes: HDF5 files carry no timestamps here, but be robust anyway.
+        string path = Path.Combine(Path.GetTempPath(), "istar-cmp-" + Guid.NewGuid().ToString("N")[..8] + ".h5ad");
+        File.WriteAllBytes(path, h5ad);
+        try
+        {
+            var file = Istar.Formats.AnnData.AnnDataReader.Read(path);
+            var x = (Istar.Formats.AnnData.DenseMatrix)file.X!;
+            return string.Join(",", x.Values.Select(v => v.ToString("R", CultureInfo.InvariantCulture)));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+}
