@@ -15,7 +15,7 @@ internal sealed class DemoCommand : ICliCommand
     public Command Build()
     {
         var output = new Option<string>("--out") { Description = "Folder for the simulated sample, the run and the evaluation", DefaultValueFactory = _ => "istar-demo" };
-        var size = new Option<double>("--size-um") { Description = "Side of the simulated section in µm", DefaultValueFactory = _ => 2400 };
+        var size = new Option<double>("--size-um") { Description = "Side of the simulated section in µm", DefaultValueFactory = _ => 2000 };
         var genes = new Option<int>("--genes") { Description = "Genes in the simulated panel", DefaultValueFactory = _ => 100 };
         var seed = new Option<int>("--seed") { Description = "Seed of the simulation and of the run", DefaultValueFactory = _ => 0 };
         var features = new Option<string>("--features") { Description = "texture (default) | resnet18 | hipt (needs weights)", DefaultValueFactory = _ => "texture" };
@@ -46,7 +46,6 @@ internal sealed class DemoCommand : ICliCommand
                 TopGenes = simulated.Sample.GeneCount,
                 Seed = parse.GetValue(seed),
                 Epochs = parse.GetValue(epochs),
-                ValidateFraction = 0.2,
                 Clusters = 6,
             };
             var source = new Input.SampleSource(simulated.SpaceRangerFolder) { ImagePath = simulated.SlidePath };
