@@ -27,7 +27,7 @@ public class PipelineTests
         HeightMicrons = 600,
         Genes = 40,
         Seed = 3,
-    });
+    }, cancellation: TestContext.Current.CancellationToken);
 
     [Fact]
     public void A_run_writes_a_result_that_python_anndata_opens_in_the_input_frame_and_a_rerun_is_a_cache_hit()
@@ -35,7 +35,7 @@ public class PipelineTests
         using var tmp = new TempDir();
         var sim = Simulate(tmp);
         var source = new SampleSource(sim.SpaceRangerFolder) { ImagePath = sim.SlidePath };
-        var first = IstarPipeline.Run(source, Quick(), tmp.File("run"), SilentRunLog.Instance);
+        var first = IstarPipeline.Run(source, Quick(), tmp.File("run"), SilentRunLog.Instance, TestContext.Current.CancellationToken);
         Assert.True(first.TissueBlocks > 100);
         Assert.Equal(20, first.Genes.Count);
         Assert.All(first.Stages.Where(s => s.Key.Length > 0), s => Assert.False(s.CacheHit));
@@ -69,7 +69,7 @@ public class PipelineTests
         Assert.Equal("category", lines[5]);
 
         byte[] firstResult = File.ReadAllBytes(first.ResultPath);
-        var second = IstarPipeline.Run(source, Quick(), tmp.File("run"), SilentRunLog.Instance);
+        var second = IstarPipeline.Run(source, Quick(), tmp.File("run"), SilentRunLog.Instance, TestContext.Current.CancellationToken);
         foreach (string stage in new[] { "rescale", "features", "mask", "train", "predict" })
         {
             Assert.True(second.Stages.Single(s => s.Stage == stage).CacheHit, stage + " should be a cache hit");
@@ -84,15 +84,15 @@ public class PipelineTests
         using var tmp = new TempDir();
         var sim = Simulate(tmp);
         var source = new SampleSource(sim.SpaceRangerFolder) { ImagePath = sim.SlidePath };
-        var a = IstarPipeline.Run(source, Quick(3), tmp.File("a"), SilentRunLog.Instance);
-        var b = IstarPipeline.Run(source, Quick(3) with { CacheDirectory = tmp.File("a/.istar-cache") }, tmp.File("b"), SilentRunLog.Instance);
-        var c = IstarPipeline.Run(source, Quick(5) with { CacheDirectory = tmp.File("a/.istar-cache") }, tmp.File("c"), SilentRunLog.Instance);
+        var a = IstarPipeline.Run(source, Quick(3), tmp.File("a"), SilentRunLog.Instance, TestContext.Current.CancellationToken);
+        var b = IstarPipeline.Run(source, Quick(3) with { CacheDirectory = tmp.File("a/.istar-cache") }, tmp.File("b"), SilentRunLog.Instance, TestContext.Current.CancellationToken);
+        var c = IstarPipeline.Run(source, Quick(5) with { CacheDirectory = tmp.File("a/.istar-cache") }, tmp.File("c"), SilentRunLog.Instance, TestContext.Current.CancellationToken);
         Assert.True(c.Stages.Single(s => s.Stage == "features").CacheHit);
         Assert.False(c.Stages.Single(s => s.Stage == "train").CacheHit);
         Assert.True(b.Stages.Single(s => s.Stage == "train").CacheHit);
 
         // A fresh cache with the same seed recomputes everything and must give the same numbers.
-        var d = IstarPipeline.Run(source, Quick(3) with { CacheDirectory = tmp.File("fresh") }, tmp.File("d"), SilentRunLog.Instance);
+        var d = IstarPipeline.Run(source, Quick(3) with { CacheDirectory = tmp.File("fresh") }, tmp.File("d"), SilentRunLog.Instance, TestContext.Current.CancellationToken);
         Assert.False(d.Stages.Single(s => s.Stage == "train").CacheHit);
         Assert.Equal(Values(File.ReadAllBytes(a.ResultPath)), Values(File.ReadAllBytes(d.ResultPath)));
         Assert.NotEqual(Values(File.ReadAllBytes(a.ResultPath)), Values(File.ReadAllBytes(c.ResultPath)));
@@ -105,7 +105,7 @@ public class PipelineTests
         var sim = Simulate(tmp);
         File.Delete(sim.SlidePath);
         var source = new SampleSource(sim.SpaceRangerFolder) { ImagePath = sim.SlidePath };
-        var e = Assert.Throws<InputException>(() => IstarPipeline.Run(source, Quick(), tmp.File("run"), SilentRunLog.Instance));
+        var e = Assert.Throws<InputException>(() => IstarPipeline.Run(source, Quick(), tmp.File("run"), SilentRunLog.Instance, TestContext.Current.CancellationToken));
         Assert.Contains("slide.tif", e.Message, StringComparison.Ordinal);
         Assert.False(File.Exists(tmp.File("run/result.h5ad")));
     }
