@@ -12,6 +12,8 @@ internal static class Program
     private static readonly Dictionary<string, (string What, Action<string[]> Run)> Benchmarks = new(StringComparer.Ordinal)
     {
         ["matmul"] = ("GEMM GFLOP/s ceiling (fp32, bf16), 4096x384 @ 384x1152", _ => MatmulBench.Run()),
+        ["vit256"] = ("ViT-256 patches/s, fp32 and bf16, vs the matmul ceiling [depth=12] [batch=16]", VitBench.Run),
+        ["texture"] = ("texture extractor Mpx/s [side=4096]", FeatureBench.Texture),
         ["training"] = ("fast vs faithful training preset [spots-side] [genes] [threads] [faithful-epochs]", TrainingBenchmark.Run),
     };
 
