@@ -72,6 +72,15 @@ public sealed record IstarOptions
     /// <summary>Write per-gene <c>.npy</c> grids in the reference's <c>cnts-super/</c> layout as well.</summary>
     public bool ExportNpy { get; init; }
 
+    /// <summary>
+    /// Stop after this stage ("features", "mask", "train"; null = run everything), for users who script the steps as
+    /// the reference's users do. Every stage before it is cached as usual.
+    /// </summary>
+    public string? StopAfter { get; init; }
+
+    /// <summary>Write the feature grid as <c>cls.npy</c>/<c>sub.npy</c>/<c>rgb.npy</c> (C × Hb × Wb float32, the reference's layout) to this folder.</summary>
+    public string? ExportFeaturesDirectory { get; init; }
+
     /// <summary>The cache folder (null = <c>&lt;output&gt;/.istar-cache</c>).</summary>
     public string? CacheDirectory { get; init; }
 }

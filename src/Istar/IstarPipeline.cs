@@ -104,6 +104,16 @@ public static class IstarPipeline
             grid.Save(Path.Combine(dir, "features.bin"));
         }, out var featuresEntry);
         using var features = FeatureGrid.Open(Path.Combine(featuresDir, "features.bin"));
+        if (options.ExportFeaturesDirectory is { } exportDir)
+        {
+            ExportFeatures(features, exportDir);
+            log.Info($"[features] exported {features.Channels} channels as npy to {exportDir}");
+        }
+
+        if (options.StopAfter == "features")
+        {
+            return Partial(run, features);
+        }
 
         // 3. Tissue mask on the block grid.
         var maskMethod = options.MaskPath is not null ? MaskMethod.File : options.Preset == IstarPreset.Faithful ? MaskMethod.Reference : MaskMethod.Auto;
@@ -126,6 +136,16 @@ public static class IstarPipeline
         }
 
         log.Info($"[mask] {tissueBlocks} of {mask.Length} blocks are tissue ({maskDescription})");
+        if (options.StopAfter == "mask")
+        {
+            File.Copy(Path.Combine(maskDir, "mask.npy"), Path.Combine(run.OutputDirectory, "mask.npy"), overwrite: true);
+            if (File.Exists(Path.Combine(maskDir, "overlay.png")))
+            {
+                File.Copy(Path.Combine(maskDir, "overlay.png"), Path.Combine(run.OutputDirectory, "mask-overlay.png"), overwrite: true);
+            }
+
+            return Partial(run, features, tissueBlocks);
+        }
 
         // 4. Gene panel and the spots' footprints on the grid.
         var panel = SelectPanel(sample, options, log);
@@ -144,6 +164,11 @@ public static class IstarPipeline
             EnsembleStore.Save(trained, Path.Combine(dir, "ensemble"));
         }, out var trainEntry);
         using var ensemble = EnsembleStore.Load(Path.Combine(trainDir, "ensemble"));
+        if (options.StopAfter == "train")
+        {
+            EnsembleStore.Save(ensemble, Path.Combine(run.OutputDirectory, "ensemble"));
+            return Partial(run, features, tissueBlocks, panel.Names);
+        }
 
         // 6. Optional hold-out validation (its own training run on the other spots).
         ValidationReport? validation = null;
@@ -195,6 +220,27 @@ public static class IstarPipeline
         string reportPath = run.Measure("report", () => RunAnalysis.WriteReport(outputs, analysis));
         log.Info($"[done] {tissueBlocks} blocks x {panel.Names.Count} genes -> {resultPath}");
         return new IstarRunResult(run.OutputDirectory, resultPath, spotsPath, reportPath, tissueBlocks, features.Rows, features.Columns, panel.Names, run.Stages, run.Warnings, validation?.MeanPearson);
+    }
+
+    private static IstarRunResult Partial(RunContext run, FeatureGrid features, int tissueBlocks = 0, IReadOnlyList<string>? genes = null) =>
+        new(run.OutputDirectory, string.Empty, string.Empty, string.Empty, tissueBlocks, features.Rows, features.Columns, genes ?? [], run.Stages, run.Warnings, null);
+
+    /// <summary>Writes each channel group as a C × Hb × Wb float32 <c>.npy</c> (HIPT: cls, sub, rgb, as the reference's pickle).</summary>
+    private static void ExportFeatures(FeatureGrid features, string directory)
+    {
+        Directory.CreateDirectory(directory);
+        var groups = features.Provenance.Groups.Count > 0 ? features.Provenance.Groups : [new ChannelGroup("features", 0, features.Channels)];
+        foreach (var group in groups)
+        {
+            var values = new float[(long)group.Count * features.BlockCount];
+            for (int c = 0; c < group.Count; c++)
+            {
+                features.ChannelPlane(group.Start + c).CopyTo(values, (long)c * features.BlockCount);
+            }
+
+            string name = string.Concat(group.Name.Select(ch => char.IsLetterOrDigit(ch) ? ch : '_'));
+            AtomicFile.Write(Path.Combine(directory, name + ".npy"), tmp => NpyArray.WriteFloat32(tmp, values, group.Count, features.Rows, features.Columns));
+        }
     }
 
     internal static IFeatureExtractor CreateExtractor(IstarOptions options) => options.Features.ToLowerInvariant() switch

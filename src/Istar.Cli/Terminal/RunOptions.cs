@@ -59,16 +59,16 @@ internal sealed class RunOptions
         Precision.AcceptOnlyFromAmong("fp32", "bf16");
     }
 
-    public void AddTo(Command command, bool withOutput = true)
+    public void AddTo(Command command, bool withExportNpy = true)
     {
-        if (withOutput)
-        {
-            command.Options.Add(Output);
-        }
-
-        foreach (var option in new Option[] { Preset, Features, Hipt256, Hipt4k, TargetPixelSize, TopGenes, GeneSelection, Genes, ExtraGenes, Epochs, States, Seed, Mask, Validate, Device, Precision, Threads, Clusters, Markers, ExportNpy, Cache })
+        foreach (var option in new Option[] { Output, Preset, Features, Hipt256, Hipt4k, TargetPixelSize, TopGenes, GeneSelection, Genes, ExtraGenes, Epochs, States, Seed, Mask, Validate, Device, Precision, Threads, Clusters, Markers, Cache })
         {
             command.Options.Add(option);
+        }
+
+        if (withExportNpy)
+        {
+            command.Options.Add(ExportNpy);
         }
     }
 
@@ -93,7 +93,7 @@ internal sealed class RunOptions
         Threads = parse.GetValue(Threads),
         Clusters = parse.GetValue(Clusters),
         MarkersPath = parse.GetValue(Markers),
-        ExportNpy = parse.GetValue(ExportNpy),
+        ExportNpy = parse.GetResult(ExportNpy) is not null && parse.GetValue(ExportNpy),
         CacheDirectory = parse.GetValue(Cache),
     };
 

@@ -99,6 +99,33 @@ public class PipelineTests
     }
 
     [Fact]
+    public void The_features_stage_alone_exports_channel_major_npy_and_a_later_full_run_reuses_it()
+    {
+        using var tmp = new TempDir();
+        var sim = Simulate(tmp);
+        var source = new SampleSource(sim.SpaceRangerFolder) { ImagePath = sim.SlidePath };
+        var partial = IstarPipeline.Run(source, Quick() with { StopAfter = "features", ExportFeaturesDirectory = tmp.File("npy") }, tmp.File("run"), SilentRunLog.Instance, TestContext.Current.CancellationToken);
+        Assert.Equal(string.Empty, partial.ResultPath);
+        Assert.DoesNotContain(partial.Stages, s => s.Stage == "train");
+        var files = Directory.GetFiles(tmp.File("npy"), "*.npy");
+        Assert.NotEmpty(files);
+        long channels = 0;
+        foreach (string f in files)
+        {
+            var array = Istar.Formats.Npy.NpyArray.Read(f);
+            Assert.Equal(3, array.Shape.Length);
+            Assert.Equal(partial.GridRows, array.Shape[1]);
+            Assert.Equal(partial.GridColumns, array.Shape[2]);
+            channels += array.Shape[0];
+        }
+
+        Assert.Equal(new Istar.Features.Texture.TextureExtractor().Channels, channels);
+        var full = IstarPipeline.Run(source, Quick(), tmp.File("run"), SilentRunLog.Instance, TestContext.Current.CancellationToken);
+        Assert.True(full.Stages.Single(s => s.Stage == "features").CacheHit);
+        Assert.True(File.Exists(full.ResultPath));
+    }
+
+    [Fact]
     public void A_sample_without_a_slide_is_an_input_error_that_names_the_fix()
     {
         using var tmp = new TempDir();
