@@ -14,6 +14,7 @@ internal static class Program
         ["matmul"] = ("GEMM GFLOP/s ceiling (fp32, bf16), 4096x384 @ 384x1152", _ => MatmulBench.Run()),
         ["vit256"] = ("ViT-256 patches/s, fp32 and bf16, vs the matmul ceiling [depth=12] [batch=16]", VitBench.Run),
         ["texture"] = ("texture extractor Mpx/s [side=4096]", FeatureBench.Texture),
+        ["section"] = ("whole-section stage timings and peak RSS: INPUT PRESET FEATURES STOP [hipt256 hipt4k]", SectionBench.Run),
         ["training"] = ("fast vs faithful training preset [spots-side] [genes] [threads] [faithful-epochs]", TrainingBenchmark.Run),
     };
 
