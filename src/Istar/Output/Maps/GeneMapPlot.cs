@@ -4,7 +4,7 @@ using ScottPlot;
 namespace Istar.Output.Maps;
 
 /// <summary>A block-grid image of one gene: values per block, NaN where there is no tissue.</summary>
-internal sealed record BlockMap(string Title, float[] Values, int Rows, int Columns, double BlockMicrons);
+internal sealed record BlockMap(string Title, float[] Values, int Rows, int Columns, double BlockMicrons, string Unit = "predicted counts per block");
 
 /// <summary>Measured spot values drawn over the slide thumbnail.</summary>
 internal sealed record SpotMap(
@@ -95,7 +95,7 @@ internal static class GeneMapPlot
         }
 
         var bar = plot.Add.ColorBar(heatmap);
-        bar.Label = "predicted counts per block";
+        bar.Label = map.Unit;
         Finish(plot, map.Title, width, height);
         return plot;
     }
