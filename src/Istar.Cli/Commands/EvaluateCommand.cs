@@ -76,7 +76,10 @@ internal sealed class EvaluateCommand : ICliCommand
 
             string outDir = Path.GetFullPath(parse.GetValue(output) ?? "istar-evaluate");
             var pseudoReport = PseudoSpotEvaluation.Run(sample.Source(parse, input!), options, outDir, new ConsoleRunLog(), new PseudoSpotOptions { Pool = parse.GetValue(pool) });
+            RunOptions.PrintSummary(pseudoReport.Run!, Console.Out);
             Console.WriteLine();
+            Console.WriteLine(FormattableString.Invariant(
+                $"Pseudo-spot evaluation: trained on {pseudoReport.PseudoSpots} pseudo-spots (pool {pseudoReport.Pool:0.##} x {pseudoReport.PitchMicrons:0} µm pitch), scored at {pseudoReport.ScoredSpots} spots:"));
             Console.Write(pseudoReport.SummaryTable());
             Console.WriteLine($"per gene: {Path.Combine(outDir, PseudoSpotEvaluation.TableFile)}");
             Console.WriteLine($"plot:     {Path.Combine(outDir, PseudoSpotEvaluation.PlotFile)}");

@@ -35,7 +35,12 @@ public sealed record PseudoSpotOptions
 /// <param name="PooledPearson">The pooled baseline's Pearson.</param>
 /// <param name="PooledRmse">The pooled baseline's min–max RMSE.</param>
 /// <param name="MeanCount">Mean measured count per scored spot.</param>
-public sealed record PseudoGeneScore(string Gene, double Pearson, double Rmse, double PooledPearson, double PooledRmse, double MeanCount);
+/// <param name="WithinPearson">
+/// Pearson of the deviations from the pseudo-spot means (fitted minus its pseudo-spot's mean fitted value against
+/// measured minus its pseudo-spot's mean count): how well the model resolves within a pseudo-spot, which the pooled
+/// baseline cannot do at all (its deviations are zero).
+/// </param>
+public sealed record PseudoGeneScore(string Gene, double Pearson, double Rmse, double PooledPearson, double PooledRmse, double MeanCount, double WithinPearson);
 
 /// <summary>The result of a pseudo-spot evaluation (protocol b): per-gene scores at the original spots.</summary>
 public sealed class PseudoSpotReport
@@ -83,6 +88,9 @@ public sealed class PseudoSpotReport
     /// <summary>Mean over genes of the model's min–max RMSE.</summary>
     public double MeanRmse => MeanOf(Genes.Select(g => g.Rmse));
 
+    /// <summary>Mean over genes of the within-pseudo-spot Pearson (see <see cref="PseudoGeneScore.WithinPearson"/>).</summary>
+    public double MeanWithinPearson => MeanOf(Genes.Select(g => g.WithinPearson));
+
     /// <summary>Mean over genes of the pooled baseline's Pearson.</summary>
     public double PooledMeanPearson => MeanOf(Genes.Select(g => g.PooledPearson));
 
@@ -93,10 +101,10 @@ public sealed class PseudoSpotReport
     public string SummaryTable()
     {
         var sb = new StringBuilder();
-        sb.AppendLine("| scored by | mean Pearson | median Pearson | mean RMSE (min–max) | genes | spots | pseudo-spots |");
-        sb.AppendLine("|---|---|---|---|---|---|---|");
-        sb.AppendLine(CultureInfo.InvariantCulture, $"| model trained on pseudo-spots | {MeanPearson:0.000} | {MedianPearson:0.000} | {MeanRmse:0.000} | {Genes.Count} | {ScoredSpots} | {PseudoSpots} |");
-        sb.AppendLine(CultureInfo.InvariantCulture, $"| pooled baseline (pseudo-spot mean) | {PooledMeanPearson:0.000} | {MedianOf(Genes.Select(g => g.PooledPearson)):0.000} | {PooledMeanRmse:0.000} | {Genes.Count} | {ScoredSpots} | {PseudoSpots} |");
+        sb.AppendLine("| scored by | mean Pearson | median Pearson | mean RMSE (min–max) | mean within-pseudo-spot Pearson | genes | spots | pseudo-spots |");
+        sb.AppendLine("|---|---|---|---|---|---|---|---|");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"| model trained on pseudo-spots | {MeanPearson:0.000} | {MedianPearson:0.000} | {MeanRmse:0.000} | {MeanWithinPearson:0.000} | {Genes.Count} | {ScoredSpots} | {PseudoSpots} |");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"| pooled baseline (pseudo-spot mean) | {PooledMeanPearson:0.000} | {MedianOf(Genes.Select(g => g.PooledPearson)):0.000} | {PooledMeanRmse:0.000} | 0 | {Genes.Count} | {ScoredSpots} | {PseudoSpots} |");
         return sb.ToString();
     }
 
@@ -104,10 +112,10 @@ public sealed class PseudoSpotReport
     public void Write(string directory)
     {
         Directory.CreateDirectory(directory);
-        var tsv = new StringBuilder("gene\tpearson\trmse_minmax\tpooled_pearson\tpooled_rmse_minmax\tmean_count\n");
+        var tsv = new StringBuilder("gene\tpearson\trmse_minmax\tpooled_pearson\tpooled_rmse_minmax\tmean_count\twithin_pearson\n");
         foreach (var g in Genes)
         {
-            tsv.Append(CultureInfo.InvariantCulture, $"{g.Gene}\t{g.Pearson:R}\t{g.Rmse:R}\t{g.PooledPearson:R}\t{g.PooledRmse:R}\t{g.MeanCount:R}\n");
+            tsv.Append(CultureInfo.InvariantCulture, $"{g.Gene}\t{g.Pearson:R}\t{g.Rmse:R}\t{g.PooledPearson:R}\t{g.PooledRmse:R}\t{g.MeanCount:R}\t{g.WithinPearson:R}\n");
         }
 
         AtomicFile.Write(Path.Combine(directory, "pseudo-spots.tsv"), t => File.WriteAllText(t, tsv.ToString()));
@@ -124,6 +132,7 @@ public sealed class PseudoSpotReport
             ["mean_pearson"] = Finite(MeanPearson),
             ["median_pearson"] = Finite(MedianPearson),
             ["mean_rmse_minmax"] = Finite(MeanRmse),
+            ["mean_within_pearson"] = Finite(MeanWithinPearson),
             ["pooled_mean_pearson"] = Finite(PooledMeanPearson),
             ["pooled_mean_rmse_minmax"] = Finite(PooledMeanRmse),
             ["facts"] = Facts,
@@ -132,7 +141,7 @@ public sealed class PseudoSpotReport
         WritePlot(Path.Combine(directory, "pseudo-spots-pearson.png"));
     }
 
-    /// <summary>A histogram of the per-gene Pearson, the model beside the pooled baseline, with their means.</summary>
+    /// <summary>A histogram of the per-gene Pearson: the model, the pooled baseline and the model within pseudo-spots, with their means.</summary>
     private void WritePlot(string path)
     {
         const int Bins = 20;
@@ -140,8 +149,9 @@ public sealed class PseudoSpotReport
         var plot = new Plot();
         var series = new (string Label, Func<PseudoGeneScore, double> Value, Color Color, double Offset)[]
         {
-            ("model trained on pseudo-spots", g => g.Pearson, Colors.SteelBlue, -Width / 4),
-            ("pooled baseline", g => g.PooledPearson, Colors.Gray, Width / 4),
+            ("model trained on pseudo-spots", g => g.Pearson, Colors.SteelBlue, -Width / 3),
+            ("pooled baseline", g => g.PooledPearson, Colors.Gray, 0),
+            ("model, within pseudo-spots", g => g.WithinPearson, Colors.DarkOrange, Width / 3),
         };
         foreach (var (label, value, color, offset) in series)
         {
@@ -155,7 +165,7 @@ public sealed class PseudoSpotReport
             {
                 Position = -1 + ((b + 0.5) * Width) + offset,
                 Value = counts[b],
-                Size = Width / 2,
+                Size = Width / 3,
                 FillColor = color,
                 LineWidth = 0,
             }).ToList();
@@ -287,7 +297,7 @@ public static class PseudoSpotEvaluation
         };
         report.Write(outputDirectory);
         log.Info(FormattableString.Invariant(
-            $"[pseudo-spots] mean Pearson over {report.Genes.Count} genes at {report.ScoredSpots} spots: {report.MeanPearson:0.000} (pooled baseline {report.PooledMeanPearson:0.000})"));
+            $"[pseudo-spots] mean Pearson over {report.Genes.Count} genes at {report.ScoredSpots} spots: {report.MeanPearson:0.000} (pooled baseline {report.PooledMeanPearson:0.000}; within pseudo-spots {report.MeanWithinPearson:0.000})"));
         return report;
     }
 
@@ -395,18 +405,24 @@ public static class PseudoSpotEvaluation
         var m = new double[scored.Length];
         var f = new double[scored.Length];
         var pooled = new double[scored.Length];
+        var withinM = new double[scored.Length];
+        var withinF = new double[scored.Length];
         var groupMean = new double[groups.Count];
+        var groupFitted = new double[groups.Count];
         for (int gene = 0; gene < g; gene++)
         {
             Array.Clear(groupMean);
+            Array.Clear(groupFitted);
             for (int k = 0; k < groups.Count; k++)
             {
                 foreach (int s in groups[k])
                 {
                     groupMean[k] += measured[(s * g) + gene];
+                    groupFitted[k] += fitted[(s * g) + gene];
                 }
 
                 groupMean[k] /= groups[k].Length;
+                groupFitted[k] /= groups[k].Length;
             }
 
             for (int i = 0; i < scored.Length; i++)
@@ -415,6 +431,8 @@ public static class PseudoSpotEvaluation
                 m[i] = measured[(s * g) + gene];
                 f[i] = fitted[(s * g) + gene];
                 pooled[i] = groupMean[groupOf[s]];
+                withinM[i] = m[i] - pooled[i];
+                withinF[i] = f[i] - groupFitted[groupOf[s]];
             }
 
             var ms = Metrics.MinMaxScale(m);
@@ -424,7 +442,8 @@ public static class PseudoSpotEvaluation
                 Metrics.Rmse(Metrics.MinMaxScale(f), ms),
                 Metrics.Pearson(pooled, m),
                 Metrics.Rmse(Metrics.MinMaxScale(pooled), ms),
-                m.Average()));
+                m.Average(),
+                Metrics.Pearson(withinF, withinM)));
         }
 
         return new PseudoSpotReport(result, scored.Length, groups.Count);

@@ -53,6 +53,10 @@ public class PseudoSpotEvaluationTests
             Assert.Equal(Pearson(pooled, m), score.PooledPearson, 12);
             Assert.Equal(MinMaxRmse(pooled, m), score.PooledRmse, 12);
             Assert.Equal(m.Average(), score.MeanCount, 12);
+            double fit01 = (f[0] + f[1]) / 2, fit234 = (f[2] + f[3] + f[4]) / 3;
+            var withinF = new List<double> { f[0] - fit01, f[1] - fit01, f[2] - fit234, f[3] - fit234, f[4] - fit234 };
+            var withinM = m.Zip(pooled, (a, b) => a - b).ToList();
+            Assert.Equal(Pearson(withinF, withinM), score.WithinPearson, 12);
         }
 
         Assert.Equal((report.Genes[0].Pearson + report.Genes[1].Pearson) / 2, report.MeanPearson, 12);
@@ -70,7 +74,7 @@ public class PseudoSpotEvaluationTests
         using var tmp = new TempDir();
         report.Write(tmp.Path);
         var lines = File.ReadAllLines(tmp.File(PseudoSpotEvaluation.TableFile));
-        Assert.Equal("gene\tpearson\trmse_minmax\tpooled_pearson\tpooled_rmse_minmax\tmean_count", lines[0]);
+        Assert.Equal("gene\tpearson\trmse_minmax\tpooled_pearson\tpooled_rmse_minmax\tmean_count\twithin_pearson", lines[0]);
         Assert.Equal(3, lines.Length);
         Assert.StartsWith("flat\tNaN\t", lines[1], StringComparison.Ordinal);
         Assert.Contains("\"mean_pearson\"", File.ReadAllText(tmp.File(PseudoSpotEvaluation.SummaryFile)), StringComparison.Ordinal);
