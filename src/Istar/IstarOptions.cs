@@ -83,4 +83,7 @@ public sealed record IstarOptions
 
     /// <summary>The cache folder (null = <c>&lt;output&gt;/.istar-cache</c>).</summary>
     public string? CacheDirectory { get; init; }
+
+    /// <summary>Evaluation hook: train on another set of spots (see <see cref="Training.TrainingSetOverride"/>; null = the sample's).</summary>
+    internal Training.TrainingSetOverride? TrainOn { get; init; }
 }

@@ -153,14 +153,22 @@ public static class IstarPipeline
         var set = TrainingSet.FromSample(sample, panel, features.Rows, features.Columns, options.TargetMicronsPerPixel, rule, log);
         var training = TrainingOptionsOf(options);
 
+        // 4b. Evaluation hook (PseudoSpotEvaluation): train on other spots; everything after training keeps the sample's.
+        var trainOn = options.TrainOn is { } swap ? swap.Build(sample, set, log) : set;
+
         // 5. Train the ensemble.
         var trainKey = ContentKey.For("train", 1).Add("sample", sampleKey).Add("features", featuresEntry)
             .Add("genes", panel.Names).Add("footprints", rule.ToString()).Add("preset", training.Preset.ToString())
             .Add("epochs", training.Epochs).Add("states", training.States).Add("seed", training.Seed)
             .Add("lr", training.LearningRate).Add("min_steps", training.MinimumSteps);
+        if (options.TrainOn is not null)
+        {
+            trainKey.Add("train_on", options.TrainOn.Key);
+        }
+
         string trainDir = run.Cached("train", trainKey, dir =>
         {
-            using var trained = ExpressionTrainer.Train(features, set, training, log, run.Cancellation);
+            using var trained = ExpressionTrainer.Train(features, trainOn, training, log, run.Cancellation);
             EnsembleStore.Save(trained, Path.Combine(dir, "ensemble"));
         }, out var trainEntry);
         using var ensemble = EnsembleStore.Load(Path.Combine(trainDir, "ensemble"));

@@ -34,6 +34,12 @@ internal sealed class SampleOptions
     public void AddTo(Command command)
     {
         command.Arguments.Add(Input);
+        AddOptionsTo(command);
+    }
+
+    /// <summary>Adds the options only, for verbs that take the input some other way.</summary>
+    public void AddOptionsTo(Command command)
+    {
         command.Options.Add(Image);
         command.Options.Add(PixelSize);
         command.Options.Add(AllSpots);
@@ -43,7 +49,10 @@ internal sealed class SampleOptions
         command.Options.Add(Format);
     }
 
-    public SampleSource Source(ParseResult parse) => new(parse.GetValue(Input)!)
+    public SampleSource Source(ParseResult parse) => Source(parse, parse.GetValue(Input)!);
+
+    /// <summary>The source for an input path given some other way, with the options of <paramref name="parse"/>.</summary>
+    public SampleSource Source(ParseResult parse, string input) => new(input)
     {
         ImagePath = parse.GetValue(Image),
         MicronsPerPixel = parse.GetValue(PixelSize),
