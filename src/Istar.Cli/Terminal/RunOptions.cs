@@ -59,9 +59,14 @@ internal sealed class RunOptions
         Precision.AcceptOnlyFromAmong("fp32", "bf16");
     }
 
-    public void AddTo(Command command, bool withExportNpy = true)
+    public void AddTo(Command command, bool withExportNpy = true, bool withOutput = true)
     {
-        foreach (var option in new Option[] { Output, Preset, Features, Hipt256, Hipt4k, TargetPixelSize, TopGenes, GeneSelection, Genes, ExtraGenes, Epochs, States, Seed, Mask, Validate, Device, Precision, Threads, Clusters, Markers, Cache })
+        if (withOutput)
+        {
+            command.Options.Add(Output);
+        }
+
+        foreach (var option in new Option[] { Preset, Features, Hipt256, Hipt4k, TargetPixelSize, TopGenes, GeneSelection, Genes, ExtraGenes, Epochs, States, Seed, Mask, Validate, Device, Precision, Threads, Clusters, Markers, Cache })
         {
             command.Options.Add(option);
         }
