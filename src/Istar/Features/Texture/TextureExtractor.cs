@@ -344,7 +344,8 @@ public sealed class TextureExtractor : IFeatureExtractor
         var outputs = new Tensor[kernels.Length];
         for (int q = 0; q < kernels.Length; q++)
         {
-            outputs[q] = odd[q] ? zeros_like(centre) : centre * kernels[q][radius];
+            using var weight = kernels[q][radius].ToScalar();
+            outputs[q] = odd[q] ? zeros_like(centre) : centre.mul(weight);
         }
 
         for (int i = 1; i <= radius; i++)
@@ -355,7 +356,9 @@ public sealed class TextureExtractor : IFeatureExtractor
             Tensor? difference = null;
             for (int q = 0; q < kernels.Length; q++)
             {
-                float w = kernels[q][radius + i];
+                // An explicit, scoped Scalar: an implicitly converted temporary can be finalized by the GC while
+                // libtorch still reads it (seen as an intermittent c10::Scalar::toFloat check failure).
+                using var w = kernels[q][radius + i].ToScalar();
                 if (odd[q])
                 {
                     difference ??= plus - minus;
