@@ -72,6 +72,26 @@ public sealed class TruthReport
             return new Dictionary<string, double> { ["rmse"] = rmse, ["ssim"] = ssim, ["pearson"] = r };
         });
         Pipeline.AtomicFile.Write(Path.Combine(directory, "evaluation.json"), t => File.WriteAllText(t, JsonSerializer.Serialize(new { genes = Genes.Count, by_pooling = summary }, new JsonSerializerOptions { WriteIndented = true })));
+        WritePlot(Path.Combine(directory, "evaluation.png"));
+    }
+
+    /// <summary>Mean RMSE, SSIM and Pearson over genes against the block size, one line each.</summary>
+    public void WritePlot(string path)
+    {
+        var plot = new ScottPlot.Plot();
+        double[] xs = [.. Factors.Select(f => 8.0 * f)];
+        foreach (var (name, pick) in new (string, Func<(double Rmse, double Ssim, double Pearson), double>)[] { ("RMSE", m => m.Rmse), ("SSIM", m => m.Ssim), ("Pearson", m => m.Pearson) })
+        {
+            var line = plot.Add.Scatter(xs, [.. Factors.Select(f => pick(Mean(f)))]);
+            line.LegendText = name;
+        }
+
+        plot.Title(string.Create(CultureInfo.InvariantCulture, $"Accuracy against the truth, mean over {Genes.Count} genes"));
+        plot.Axes.Bottom.Label.Text = "block size (µm)";
+        plot.Axes.Left.Label.Text = "score (genes min-max scaled)";
+        plot.Axes.SetLimitsY(0, 1);
+        plot.ShowLegend();
+        Pipeline.AtomicFile.Write(path, tmp => plot.SavePng(tmp, 700, 420));
     }
 }
 
