@@ -95,8 +95,7 @@ internal static class RunAnalysis
         for (int g = 0; g < genes.Count; g++)
         {
             var plane = counts.GenePlane(g).Select(v => float.IsNaN(v) ? 0 : v).ToArray();
-            string safe = string.Concat(genes[g].Select(ch => char.IsLetterOrDigit(ch) || ch is '-' or '_' or '.' ? ch : '_'));
-            AtomicFile.Write(Path.Combine(dir, safe + ".npy"), tmp => NpyArray.WriteFloat32(tmp, plane, counts.GridRows, counts.GridColumns));
+            AtomicFile.Write(Path.Combine(dir, SafeFileName(genes[g]) + ".npy"), tmp => NpyArray.WriteFloat32(tmp, plane, counts.GridRows, counts.GridColumns));
         }
     }
 
@@ -121,7 +120,8 @@ internal static class RunAnalysis
 
         string alignment = Path.Combine(figures, "alignment.png");
         var totals = sample.Counts.RowSums().Select(v => (float)v).ToArray();
-        GeneMapPlot.Write(alignment, new BlockMap("tissue mask", o.Mask.Select(m => m ? 1f : float.NaN).ToArray(), o.Counts.GridRows, o.Counts.GridColumns, o.Frame.BlockMicrons, "tissue"), SpotMapOf(o, "total counts per spot", totals));
+        var thumb = Thumbnail(o);
+        GeneMapPlot.Write(alignment, new BlockMap("tissue mask", o.Mask.Select(m => m ? 1f : float.NaN).ToArray(), o.Counts.GridRows, o.Counts.GridColumns, o.Frame.BlockMicrons, "tissue"), SpotMapOf(o, thumb, "total counts per spot", totals));
         model.Figures.Add(new ReportFigure("Alignment", "Spots (coloured by total counts) on the H&E, and the tissue mask on the block grid. The two should show the same tissue in the same place.", alignment));
         string overlay = Path.Combine(o.MaskDirectory, "overlay.png");
         if (File.Exists(overlay))
@@ -168,26 +168,33 @@ internal static class RunAnalysis
 
     private static void WriteMaps(RunOutputs o, string figures, AnalysisSummary summary)
     {
+        var thumb = Thumbnail(o);
         int maps = Math.Min(DefaultMaps, o.Panel.Names.Count);
         for (int g = 0; g < maps; g++)
         {
             string gene = o.Panel.Names[g];
             int column = o.Panel.Indices[g];
             var measured = o.Sample.Counts.DenseColumn(column);
-            string safe = string.Concat(gene.Select(ch => char.IsLetterOrDigit(ch) || ch is '-' or '_' or '.' ? ch : '_'));
-            string png = Path.Combine(figures, "map-" + safe + ".png");
-            GeneMapPlot.Write(png, new BlockMap(gene + " (super-resolved)", o.Counts.GenePlane(g), o.Counts.GridRows, o.Counts.GridColumns, o.Frame.BlockMicrons), SpotMapOf(o, gene + " (measured)", measured));
+            string png = Path.Combine(figures, "map-" + SafeFileName(gene) + ".png");
+            GeneMapPlot.Write(png, new BlockMap(gene + " (super-resolved)", o.Counts.GenePlane(g), o.Counts.GridRows, o.Counts.GridColumns, o.Frame.BlockMicrons), SpotMapOf(o, thumb, gene + " (measured)", measured));
             summary.Maps.Add((gene, png));
         }
     }
 
-    private static SpotMap SpotMapOf(RunOutputs o, string title, float[] values)
+    private static SpotMap SpotMapOf(RunOutputs o, (RgbImage Image, double MicronsPerPixel) thumb, string title, float[] values) =>
+        new(title, thumb.Image.Pixels, thumb.Image.Width, thumb.Image.Height, thumb.MicronsPerPixel, o.Sample.Centres, o.Sample.PixelSize.MicronsPerPixel, o.Sample.SpotDiameterMicrons, values);
+
+    /// <summary>One slide thumbnail (and its µm per pixel) for the spot maps, so the slide is decoded once per run.</summary>
+    private static (RgbImage Image, double MicronsPerPixel) Thumbnail(RunOutputs o)
     {
         using var slide = Slide.Open(o.SlidePath);
         var thumb = slide.Thumbnail(1000);
-        double thumbMpp = o.Sample.PixelSize.MicronsPerPixel * slide.Width / thumb.Width;
-        return new SpotMap(title, thumb.Pixels, thumb.Width, thumb.Height, thumbMpp, o.Sample.Centres, o.Sample.PixelSize.MicronsPerPixel, o.Sample.SpotDiameterMicrons, values);
+        return (thumb, o.Sample.PixelSize.MicronsPerPixel * slide.Width / thumb.Width);
     }
+
+    /// <summary>A gene name as a file name: letters, digits, '-', '_' and '.' kept, anything else '_'.</summary>
+    internal static string SafeFileName(string gene) =>
+        string.Concat(gene.Select(ch => char.IsLetterOrDigit(ch) || ch is '-' or '_' or '.' ? ch : '_'));
 
     /// <summary>The predictions in memory for the analyses, limited to the most variable genes on large slides.</summary>
     private static BlockPredictions Predictions(RunOutputs o)

@@ -1,29 +1,12 @@
 using Istar.Cli;
-using Istar.Tests.Input;
+using Istar.Tests.Support;
 
 namespace Istar.Tests.Evaluation;
 
 [Collection(nameof(ConsoleCapture))]
 public sealed class EvaluateCommandTests
 {
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var oldOut = Console.Out;
-        var oldErr = Console.Error;
-        using var stdout = new StringWriter();
-        using var stderr = new StringWriter();
-        Console.SetOut(stdout);
-        Console.SetError(stderr);
-        try
-        {
-            return (Program.Main(args), stdout.ToString(), stderr.ToString());
-        }
-        finally
-        {
-            Console.SetOut(oldOut);
-            Console.SetError(oldErr);
-        }
-    }
+    private static (int Code, string Out, string Err) Run(params string[] args) => CliHarness.Run(args);
 
     [Fact]
     public void Evaluate_without_a_mode_is_an_input_error_that_shows_both_modes()
