@@ -15,6 +15,7 @@ internal static class Program
         ["vit256"] = ("ViT-256 patches/s, fp32 and bf16, vs the matmul ceiling [depth=12] [batch=16]", VitBench.Run),
         ["texture"] = ("texture extractor Mpx/s [side=4096]", FeatureBench.Texture),
         ["section"] = ("whole-section stage timings and peak RSS: INPUT PRESET FEATURES STOP [hipt256 hipt4k]", SectionBench.Run),
+        ["training-section"] = ("fast vs faithful training on a real section: INPUT WORKDIR [features] [genes] [threads] [variants…]", SectionTrainingBench.Run),
         ["training"] = ("fast vs faithful training preset [spots-side] [genes] [threads] [faithful-epochs]", TrainingBenchmark.Run),
     };
 

@@ -41,7 +41,7 @@ internal static class TrainingBenchmark
     }
 
     /// <summary>"faithful", "fast", or a preset with overrides: <c>fast:lr=3e-3,epochs=40,batch=128,steps=1000,states=5</c>.</summary>
-    private static TrainingOptions Parse(string variant, int threads, int faithfulEpochs)
+    internal static TrainingOptions Parse(string variant, int threads, int faithfulEpochs)
     {
         string[] parts = variant.Split(':', 2);
         var options = parts[0] == "faithful" ? TrainingOptions.Faithful with { Epochs = faithfulEpochs } : TrainingOptions.Fast;

@@ -279,7 +279,7 @@ public static class IstarPipeline
         };
     }
 
-    private static GenePanel SelectPanel(SpotSample sample, IstarOptions options, IRunLog log)
+    internal static GenePanel SelectPanel(SpotSample sample, IstarOptions options, IRunLog log)
     {
         var wanted = options.Genes ?? sample.GenePanel;
         if (wanted is not null)
