@@ -46,6 +46,12 @@ internal static class SectionBench
             Console.WriteLine(line);
         }
 
+        foreach (string store in Directory.GetFiles(Path.Combine(output, ".istar-cache", "features"), IstarPipeline.FeaturesFile, SearchOption.AllDirectories))
+        {
+            long raw = (long)result.GridRows * result.GridColumns * Istar.Features.FeatureStore.Describe(store).Channels * sizeof(float);
+            Console.WriteLine($"feature store {new FileInfo(store).Length / 1e6:0.0} MB (raw float32 grid {raw / 1e6:0.0} MB)");
+        }
+
         Directory.Delete(output, recursive: true);
     }
 

@@ -32,7 +32,7 @@ internal static class SectionTrainingBench
         var options = new IstarOptions { Features = features, TopGenes = genes, StopAfter = "features", Threads = threads };
         var source = new SampleSource(args[0]);
         IstarPipeline.Run(source, options, args[1], SilentRunLog.Instance);
-        string featuresPath = Directory.GetFiles(Path.Combine(args[1], ".istar-cache", "features"), "features.bin", SearchOption.AllDirectories).Single();
+        string featuresPath = Directory.GetFiles(Path.Combine(args[1], ".istar-cache", "features"), IstarPipeline.FeaturesFile, SearchOption.AllDirectories).Single();
         using var grid = FeatureGrid.Open(featuresPath);
         var sample = SampleReader.Read(source);
         var panel = IstarPipeline.SelectPanel(sample, options, SilentRunLog.Instance);

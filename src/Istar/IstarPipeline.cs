@@ -39,6 +39,9 @@ public sealed record IstarRunResult(
 /// </summary>
 public static class IstarPipeline
 {
+    /// <summary>The feature store's file name in the features stage's cache entry.</summary>
+    internal const string FeaturesFile = "features.store";
+
     /// <summary>Runs every stage and writes <c>result.h5ad</c>, <c>spots.h5ad</c>, maps and <c>report.html</c>.</summary>
     public static IstarRunResult Run(SampleSource source, IstarOptions options, string outputDirectory, IRunLog log, CancellationToken cancellation = default)
     {
@@ -96,14 +99,18 @@ public static class IstarPipeline
         var extractor = CreateExtractor(options);
         using var disposeExtractor = extractor as IDisposable;
         bool[]? hint = options.Preset == IstarPreset.Faithful ? null : TissueHint(scaled, sample, options, log);
-        var featuresKey = ContentKey.For("features", 2).Add("rescale", rescaleEntry).Add("extractor", extractor.Name)
-            .Add("settings", extractor.SettingsKey).Add("hint", hint is null ? "none" : HashOf(hint));
+        // Faithful keeps the features bit-exact; the default stores float16 (see FeatureStore).
+        var storePrecision = options.Preset == IstarPreset.Faithful ? FeatureStorePrecision.Float32 : FeatureStorePrecision.Float16;
+        var featuresKey = ContentKey.For("features", 3).Add("rescale", rescaleEntry).Add("extractor", extractor.Name)
+            .Add("settings", extractor.SettingsKey).Add("hint", hint is null ? "none" : HashOf(hint)).Add("store", storePrecision.ToString());
+        string featuresKeyHex = featuresKey.Build().Hex;
         string featuresDir = run.Cached("features", featuresKey, dir =>
         {
             using var grid = extractor.Extract(scaled, hint, log, run.Cancellation);
-            grid.Save(Path.Combine(dir, "features.bin"));
+            grid.Provenance = grid.Provenance with { SlideHash = slideHash };
+            grid.Save(Path.Combine(dir, FeaturesFile), storePrecision, featuresKeyHex);
         }, out var featuresEntry);
-        using var features = FeatureGrid.Open(Path.Combine(featuresDir, "features.bin"));
+        using var features = FeatureGrid.Open(Path.Combine(featuresDir, FeaturesFile), featuresKeyHex);
         if (options.ExportFeaturesDirectory is { } exportDir)
         {
             ExportFeatures(features, exportDir);

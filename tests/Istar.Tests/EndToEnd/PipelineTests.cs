@@ -68,6 +68,12 @@ public class PipelineTests
         Assert.EndsWith(" 20 ['fitted', 'residual']", lines[4], StringComparison.Ordinal);
         Assert.Equal("category", lines[5]);
 
+        // The feature store in the cache names the slide and the stage's content key, and holds float16.
+        string store = Directory.GetFiles(tmp.File("run/.istar-cache/features"), IstarPipeline.FeaturesFile, SearchOption.AllDirectories).Single();
+        var header = Istar.Features.FeatureStore.Describe(store);
+        Assert.Equal(new FileHashes(null).Sha256(sim.SlidePath), header.Provenance.SlideHash);
+        Assert.StartsWith(first.Stages.Single(s => s.Stage == "features").Key, header.Key, StringComparison.Ordinal);
+
         byte[] firstResult = File.ReadAllBytes(first.ResultPath);
         var second = IstarPipeline.Run(source, Quick(), tmp.File("run"), SilentRunLog.Instance, TestContext.Current.CancellationToken);
         foreach (string stage in new[] { "rescale", "features", "mask", "train", "predict" })
