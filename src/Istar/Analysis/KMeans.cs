@@ -203,14 +203,21 @@ internal static class KMeans
         return s;
     }
 
-    private static int Nearest(ReadOnlySpan<float> x, ReadOnlySpan<float> centers, int k, out double distance)
+    private static int Nearest(ReadOnlySpan<float> x, ReadOnlySpan<float> centers, int k, out double distance) =>
+        Nearest(x, centers, k, SquaredDistance, out distance);
+
+    private static int Nearest(ReadOnlySpan<float> x, ReadOnlySpan<double> centers, int k, out double distance) =>
+        Nearest(x, centers, k, SquaredDistance, out distance);
+
+    /// <summary>The index of the centre closest to <paramref name="x"/>; float and double centres share this loop.</summary>
+    private static int Nearest<T>(ReadOnlySpan<float> x, ReadOnlySpan<T> centers, int k, Distance<T> measure, out double distance)
     {
         int d = x.Length;
         int best = 0;
         distance = double.PositiveInfinity;
         for (int c = 0; c < k; c++)
         {
-            double s = SquaredDistance(x, centers.Slice(c * d, d));
+            double s = measure(x, centers.Slice(c * d, d));
             if (s < distance)
             {
                 distance = s;
@@ -230,24 +237,6 @@ internal static class KMeans
         }
 
         return f;
-    }
-
-    private static int Nearest(ReadOnlySpan<float> x, ReadOnlySpan<double> centers, int k, out double distance)
-    {
-        int d = x.Length;
-        int best = 0;
-        distance = double.PositiveInfinity;
-        for (int c = 0; c < k; c++)
-        {
-            double s = SquaredDistance(x, centers.Slice(c * d, d));
-            if (s < distance)
-            {
-                distance = s;
-                best = c;
-            }
-        }
-
-        return best;
     }
 
     private static double MeanVariance(ReadOnlySpan<float> data, int n, int d)
@@ -551,4 +540,6 @@ internal static class KMeans
 
         public double NextDouble() => (Next() >> 11) * (1.0 / (1UL << 53));
     }
+
+    private delegate double Distance<T>(ReadOnlySpan<float> x, ReadOnlySpan<T> centre);
 }
