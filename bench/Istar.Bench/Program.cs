@@ -16,6 +16,7 @@ internal static class Program
         ["texture"] = ("texture extractor Mpx/s [side=4096]", FeatureBench.Texture),
         ["section"] = ("whole-section stage timings and peak RSS: INPUT PRESET FEATURES STOP [hipt256 hipt4k]", SectionBench.Run),
         ["training-section"] = ("fast vs faithful training on a real section: INPUT WORKDIR [features] [genes] [threads] [variants…]", SectionTrainingBench.Run),
+        ["checkpoint"] = ("HIPT checkpoint load seconds and peak RSS, per file and both networks: PATH256 PATH4K", CheckpointBench.Run),
         ["training"] = ("fast vs faithful training preset [spots-side] [genes] [threads] [faithful-epochs]", TrainingBenchmark.Run),
     };
 

@@ -1,10 +1,7 @@
-using System.Collections;
 using System.Globalization;
 using System.Text;
+using Istar.Formats.Torch;
 using Istar.Input;
-using Razorvine.Pickle;
-using TorchSharp;
-using TorchSharp.PyBridge;
 using static TorchSharp.torch;
 
 namespace Istar.Features.Hipt;
@@ -24,20 +21,22 @@ internal enum HiptModelKind
 /// when present (else the top-level dict), keys with <c>module.</c> then <c>backbone.</c> removed, <c>head.*</c>
 /// ignored (spec §6.4). Storages tagged <c>cuda:0</c> are read onto the CPU. Sizes (depth, width, MLP) come from the
 /// keys and shapes. Loading into a network is strict: a missing or misshapen backbone key is an error naming it.
+/// Memory: only the kept tensors are read (<see cref="TorchArchive"/>), so loading HIPT's 704 MB ViT-256 file costs
+/// about its 87 MB teacher backbone, not the whole file.
 /// </summary>
 internal sealed class HiptCheckpoint : IDisposable
 {
-    private static readonly Lock RegistrationLock = new();
-    private static bool _registered;
     private readonly Dictionary<string, Tensor> _tensors;
 
-    private HiptCheckpoint(string path, HiptModelKind kind, Dictionary<string, Tensor> tensors, VitConfig config, string? arch)
+    private HiptCheckpoint(string path, HiptModelKind kind, Dictionary<string, Tensor> tensors, VitConfig config, string? arch, IReadOnlyList<string> recordsRead, long bytesRead)
     {
         Path = path;
         Kind = kind;
         _tensors = tensors;
         Config = config;
         Arch = arch;
+        RecordsRead = recordsRead;
+        BytesRead = bytesRead;
     }
 
     /// <summary>The file read.</summary>
@@ -55,7 +54,17 @@ internal sealed class HiptCheckpoint : IDisposable
     /// <summary>Backbone tensors after prefix stripping (without <c>head.*</c>).</summary>
     public IReadOnlyDictionary<string, Tensor> Tensors => _tensors;
 
-    /// <summary>Reads a checkpoint and checks it holds the <paramref name="expected"/> network.</summary>
+    /// <summary>The zip records (storages) read, in order: the kept tensors' only.</summary>
+    public IReadOnlyList<string> RecordsRead { get; }
+
+    /// <summary>Storage bytes read from the file.</summary>
+    public long BytesRead { get; }
+
+    /// <summary>
+    /// Reads a checkpoint and checks it holds the <paramref name="expected"/> network. Only the kept tensors'
+    /// storages are read from the zip; the student, the DINO heads and the optimizer state are never loaded, and
+    /// the network and sizes are checked from the pickled shapes before any weight is read.
+    /// </summary>
     public static HiptCheckpoint Load(string path, HiptModelKind expected)
     {
         ArgumentNullException.ThrowIfNull(path);
@@ -71,49 +80,52 @@ internal sealed class HiptCheckpoint : IDisposable
         }
 
         CheckFormat(path, what);
-        RegisterConstructors();
-        Hashtable root;
-        try
+        using var archive = Open(path);
+        if (archive.Root is not PyDict root)
         {
-            using var stream = File.OpenRead(path);
-            root = PyTorchUnpickler.UnpickleStateDict(stream);
-        }
-        catch (Exception e) when (e is PickleException or InvalidDataException or InvalidCastException or NotImplementedException or InvalidOperationException or KeyNotFoundException or IOException or IndexOutOfRangeException or ArgumentException)
-        {
-            throw new InputException(path, $"could not be read as a PyTorch checkpoint ({e.Message}).", "Download the file again; it may be truncated or not a HIPT checkpoint.");
+            throw new InputException(path, $"holds a {archive.Root?.GetType().Name ?? "None"} at the top level, not a checkpoint dict.", HiptWeights.WhereToGet);
         }
 
-        string? arch = null;
-        if (root["args"] is IDictionary args && args["arch"] is string a)
+        string? arch = (root["args"] switch
         {
-            arch = a;
-        }
+            PyObject args => args.Attribute("arch"),
+            PyDict args => args["arch"],
+            _ => null,
+        }) as string;
 
-        IDictionary source = root["teacher"] as IDictionary ?? root;
-        var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-        foreach (DictionaryEntry entry in source)
+        PyDict source = root["teacher"] as PyDict ?? root;
+        var kept = new Dictionary<string, TensorRef>(StringComparer.Ordinal);
+        foreach (var (k, value) in source)
         {
-            if (entry.Key is not string key || entry.Value is not Tensor t)
+            if (k is not string key || value is not TensorRef t)
             {
                 continue;
             }
 
             string stripped = key.Replace("module.", string.Empty, StringComparison.Ordinal).Replace("backbone.", string.Empty, StringComparison.Ordinal);
-            if (stripped.StartsWith("head.", StringComparison.Ordinal))
+            if (!stripped.StartsWith("head.", StringComparison.Ordinal))
             {
-                t.Dispose();
-                continue;
+                kept[stripped] = t;
             }
-
-            tensors[stripped] = t;
         }
 
-        DisposeOthers(root, source);
+        var shapes = kept.ToDictionary(e => e.Key, e => e.Value.Shape, StringComparer.Ordinal);
+        HiptModelKind kind = DetectKind(path, shapes, expected);
+        VitConfig config = ReadConfig(path, kind, shapes, arch);
+        var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         try
         {
-            HiptModelKind kind = DetectKind(path, tensors, expected);
-            VitConfig config = ReadConfig(path, kind, tensors, arch);
-            return new HiptCheckpoint(path, kind, tensors, config, arch);
+            foreach (var (key, t) in kept)
+            {
+                try
+                {
+                    tensors[key] = archive.Read(t);
+                }
+                catch (Exception e) when (e is InvalidDataException or IOException or OverflowException)
+                {
+                    throw new InputException(path, $"the {Describe(kind)} weight '{key}' could not be read ({e.Message}).", "Download the file again; it may be truncated or damaged.");
+                }
+            }
         }
         catch
         {
@@ -124,6 +136,8 @@ internal sealed class HiptCheckpoint : IDisposable
 
             throw;
         }
+
+        return new HiptCheckpoint(path, kind, tensors, config, arch, [.. archive.RecordsRead], archive.BytesRead);
     }
 
     /// <summary>Builds the ViT-256 and loads this checkpoint into it (eval mode, no gradients).</summary>
@@ -186,13 +200,26 @@ internal sealed class HiptCheckpoint : IDisposable
                     throw problem;
                 }
 
-                parameter.copy_(source.to(parameter.dtype));
+                // copy_ converts fp16/bf16/fp64 weights to the network's type.
+                parameter.copy_(source);
                 parameter.requires_grad = false;
             }
         }
 
         model.eval();
         model.ResetCaches();
+    }
+
+    private static TorchArchive Open(string path)
+    {
+        try
+        {
+            return TorchArchive.Open(path);
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException or OverflowException)
+        {
+            throw new InputException(path, $"could not be read as a PyTorch checkpoint ({e.Message}).", "Download the file again; it may be truncated or not a HIPT checkpoint.");
+        }
     }
 
     private static void CheckFormat(string path, string what)
@@ -225,10 +252,10 @@ internal sealed class HiptCheckpoint : IDisposable
         throw new InputException(path, n == 0 ? $"is empty, not the {what} checkpoint." : $"is not a PyTorch checkpoint (no zip signature).", HiptWeights.WhereToGet);
     }
 
-    private static HiptModelKind DetectKind(string path, Dictionary<string, Tensor> tensors, HiptModelKind expected)
+    private static HiptModelKind DetectKind(string path, Dictionary<string, long[]> shapes, HiptModelKind expected)
     {
-        bool vit256 = tensors.ContainsKey("patch_embed.proj.weight");
-        bool vit4k = tensors.ContainsKey("phi.0.weight");
+        bool vit256 = shapes.ContainsKey("patch_embed.proj.weight");
+        bool vit4k = shapes.ContainsKey("phi.0.weight");
         HiptModelKind? found = vit256 && !vit4k ? HiptModelKind.Vit256 : vit4k && !vit256 ? HiptModelKind.Vit4K : null;
         if (found is null)
         {
@@ -245,20 +272,17 @@ internal sealed class HiptCheckpoint : IDisposable
         return found.Value;
     }
 
-    private static VitConfig ReadConfig(string path, HiptModelKind kind, Dictionary<string, Tensor> tensors, string? arch)
+    private static VitConfig ReadConfig(string path, HiptModelKind kind, Dictionary<string, long[]> shapes, string? arch)
     {
         long[] Need(string key)
         {
-            if (!tensors.TryGetValue(key, out var t))
-            {
-                throw new InputException(path, $"the {Describe(kind)} backbone has no '{key}'.", "The file is incomplete; download the original HIPT checkpoint again.");
-            }
-
-            return t.shape;
+            return shapes.TryGetValue(key, out var shape)
+                ? shape
+                : throw new InputException(path, $"the {Describe(kind)} backbone has no '{key}'.", "The file is incomplete; download the original HIPT checkpoint again.");
         }
 
         int depth = 0;
-        while (tensors.Keys.Any(k => k.StartsWith(string.Create(CultureInfo.InvariantCulture, $"blocks.{depth}."), StringComparison.Ordinal)))
+        while (shapes.Keys.Any(k => k.StartsWith(string.Create(CultureInfo.InvariantCulture, $"blocks.{depth}."), StringComparison.Ordinal)))
         {
             depth++;
         }
@@ -299,111 +323,4 @@ internal sealed class HiptCheckpoint : IDisposable
     };
 
     private static string Shape(long[] shape) => "(" + string.Join(", ", shape) + ")";
-
-    private static void DisposeOthers(IDictionary root, IDictionary keep)
-    {
-        var seen = new HashSet<object>(ReferenceEqualityComparer.Instance) { keep };
-        var stack = new Stack<object>();
-        stack.Push(root);
-        while (stack.Count > 0)
-        {
-            object o = stack.Pop();
-            if (!seen.Add(o))
-            {
-                continue;
-            }
-
-            switch (o)
-            {
-                case Tensor t:
-                    t.Dispose();
-                    break;
-                case IDictionary d:
-                    foreach (DictionaryEntry e in d)
-                    {
-                        if (e.Value is not null)
-                        {
-                            stack.Push(e.Value);
-                        }
-                    }
-
-                    break;
-                case IList l:
-                    foreach (object? e in l)
-                    {
-                        if (e is not null)
-                        {
-                            stack.Push(e);
-                        }
-                    }
-
-                    break;
-            }
-        }
-    }
-
-    private static void RegisterConstructors()
-    {
-        lock (RegistrationLock)
-        {
-            if (_registered)
-            {
-                return;
-            }
-
-            var scalar = new NumpyScalarConstructor();
-            Unpickler.registerConstructor("numpy.core.multiarray", "scalar", scalar);
-            Unpickler.registerConstructor("numpy._core.multiarray", "scalar", scalar);
-            Unpickler.registerConstructor("numpy", "dtype", new NumpyDtypeConstructor());
-
-            // numpy arrays (not in the HIPT files seen so far, but cheap to tolerate outside the teacher).
-            Unpickler.registerConstructor("numpy.core.multiarray", "_reconstruct", new NumpyArrayConstructor());
-            Unpickler.registerConstructor("numpy._core.multiarray", "_reconstruct", new NumpyArrayConstructor());
-            _registered = true;
-        }
-    }
-
-    /// <summary><c>numpy.dtype(...)</c>: a placeholder that accepts its BUILD state.</summary>
-    private sealed class NumpyDtypeConstructor : IObjectConstructor
-    {
-        public object construct(object[] args) => new NumpyDtype(args.Length > 0 ? args[0] as string : null);
-    }
-
-    /// <summary><c>numpy.core.multiarray._reconstruct(...)</c>: an opaque placeholder that accepts its BUILD state.</summary>
-    private sealed class NumpyArrayConstructor : IObjectConstructor
-    {
-        public object construct(object[] args) => new NumpyDtype("ndarray");
-    }
-
-    /// <summary><c>numpy.core.multiarray.scalar(dtype, bytes)</c>: kept as raw bytes (float64 decoded).</summary>
-    private sealed class NumpyScalarConstructor : IObjectConstructor
-    {
-        public object construct(object[] args)
-        {
-            string? code = args.Length > 0 && args[0] is NumpyDtype d ? d.Code : null;
-            byte[]? raw = args.Length > 1 ? args[1] as byte[] : null;
-            if (code == "f8" && raw is { Length: 8 })
-            {
-                return BitConverter.ToDouble(raw);
-            }
-
-            return new NumpyScalar(code, raw);
-        }
-    }
 }
-
-/// <summary>Placeholder for an unpickled <c>numpy.dtype</c> (only the type code is kept).</summary>
-internal sealed class NumpyDtype(string? code)
-{
-    public string? Code { get; } = code;
-
-    // Razorvine calls __setstate__ for BUILD; the state (byte order, field names, ...) is not needed.
-#pragma warning disable CA1707, IDE1006, CA1822
-    public void __setstate__(object state)
-    {
-    }
-#pragma warning restore CA1707, IDE1006, CA1822
-}
-
-/// <summary>Placeholder for an unpickled numpy scalar other than float64.</summary>
-internal sealed record NumpyScalar(string? Code, byte[]? Raw);

@@ -42,10 +42,25 @@ internal sealed class HiptNetworks : IDisposable
     public static HiptNetworks Load(HiptWeights weights, Device? device = null, HiptPrecision precision = HiptPrecision.Fp32)
     {
         ArgumentNullException.ThrowIfNull(weights);
-        using var c256 = HiptCheckpoint.Load(weights.Vit256Path, HiptModelKind.Vit256);
-        using var c4k = HiptCheckpoint.Load(weights.Vit4KPath, HiptModelKind.Vit4K);
-        var vit256 = c256.CreateVit256();
-        var vit4k = c4k.CreateVit4K();
+        // One checkpoint at a time: each one's tensors are freed once copied into its network.
+        VisionTransformer256 vit256;
+        using (var c256 = HiptCheckpoint.Load(weights.Vit256Path, HiptModelKind.Vit256))
+        {
+            vit256 = c256.CreateVit256();
+        }
+
+        VisionTransformer4K vit4k;
+        try
+        {
+            using var c4k = HiptCheckpoint.Load(weights.Vit4KPath, HiptModelKind.Vit4K);
+            vit4k = c4k.CreateVit4K();
+        }
+        catch
+        {
+            vit256.Dispose();
+            throw;
+        }
+
         return FromModels(vit256, vit4k, device ?? CPU, precision, weights.Identity);
     }
 

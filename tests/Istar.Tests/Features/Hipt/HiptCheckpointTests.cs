@@ -135,6 +135,161 @@ public class HiptCheckpointTests
         Assert.Contains("could not be read", e.Problem, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Only_the_teacher_backbone_records_are_read()
+    {
+        using var checkpoint = HiptCheckpoint.Load(HiptTestData.Vit256Path, HiptModelKind.Vit256);
+
+        // 30 backbone tensors = 3,921,024 float32 parameters (fixture README); the file holds 143 storages in 32.8 MB.
+        Assert.Equal(30, checkpoint.RecordsRead.Count);
+        Assert.Equal(30, checkpoint.RecordsRead.Distinct(StringComparer.Ordinal).Count());
+        Assert.Equal(4L * 3_921_024, checkpoint.BytesRead);
+        using var zip = ZipFile.OpenRead(HiptTestData.Vit256Path);
+        Assert.Equal(143, zip.Entries.Count(e => e.FullName.StartsWith("checkpoint/data/", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void A_copy_without_the_student_heads_and_optimizer_records_loads_the_same_weights()
+    {
+        using var dir = new TempDir();
+        string path = dir.File("teacher-only.pth");
+        using var original = HiptCheckpoint.Load(HiptTestData.Vit256Path, HiptModelKind.Vit256);
+        var keep = original.RecordsRead.ToHashSet(StringComparer.Ordinal);
+
+        // Deleting every other storage record: a reader that opened any of them would fail here.
+        CopyZip(HiptTestData.Vit256Path, path, name => !name.StartsWith("checkpoint/data/", StringComparison.Ordinal) || keep.Contains(name));
+        using (var zip = ZipFile.OpenRead(path))
+        {
+            Assert.Equal(30, zip.Entries.Count(e => e.FullName.StartsWith("checkpoint/data/", StringComparison.Ordinal)));
+        }
+
+        using var copy = HiptCheckpoint.Load(path, HiptModelKind.Vit256);
+        Assert.Equal(original.Tensors.Keys.Order(StringComparer.Ordinal), copy.Tensors.Keys.Order(StringComparer.Ordinal));
+        foreach (var (key, tensor) in original.Tensors)
+        {
+            Assert.True(Same(tensor, copy.Tensors[key]), key);
+        }
+
+        using var vit = copy.CreateVit256();
+        Assert.Equal(2, vit.Config.Depth);
+    }
+
+    [Fact]
+    public void A_missing_teacher_record_is_an_error_naming_the_weight_and_the_record()
+    {
+        using var dir = new TempDir();
+        string path = dir.File("no-cls.pth");
+        string cls;
+        using (var original = HiptCheckpoint.Load(HiptTestData.Vit4KPath, HiptModelKind.Vit4K))
+        {
+            cls = original.RecordsRead[0];
+        }
+
+        CopyZip(HiptTestData.Vit4KPath, path, name => name != cls);
+        var e = Assert.Throws<InputException>(() => HiptCheckpoint.Load(path, HiptModelKind.Vit4K));
+        Assert.Contains("'cls_token' could not be read", e.Problem, StringComparison.Ordinal);
+        Assert.Contains($"'{cls}' is missing", e.Problem, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("FloatStorage")]
+    [InlineData("BFloat16Storage")]
+    [InlineData("HalfStorage")]
+    public void Teacher_weights_stored_as_offset_and_transposed_views_load_into_the_network(string storageType)
+    {
+        using var dir = new TempDir();
+        string path = dir.File("views.pth");
+        using var original = HiptCheckpoint.Load(HiptTestData.Vit4KPath, HiptModelKind.Vit4K);
+        var type = storageType switch
+        {
+            "BFloat16Storage" => TorchSharp.torch.ScalarType.BFloat16,
+            "HalfStorage" => TorchSharp.torch.ScalarType.Float16,
+            _ => TorchSharp.torch.ScalarType.Float32,
+        };
+
+        // Each weight in its own storage after 3 padding elements; matrices stored column-major (stride (1, rows)),
+        // as a transposed view would be. The head points at a record that does not exist: it must not be read.
+        const int pad = 3;
+        var writer = new TorchZipWriter();
+        var teacher = new PickleDict(Ordered: true);
+        int n = 0;
+        foreach (var (key, tensor) in original.Tensors)
+        {
+            using var typed = tensor.to(type);
+            bool matrix = tensor.shape.Length == 2;
+            using var layout = matrix ? typed.t().contiguous() : typed.contiguous();
+            byte[] data = layout.bytes.ToArray();
+            int size = data.Length / (int)tensor.numel();
+            var bytes = new byte[(pad * size) + data.Length];
+            bytes.AsSpan(0, pad * size).Fill(0x7f);
+            data.CopyTo(bytes, pad * size);
+            string storage = (n++).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            writer.AddStorage(storage, bytes);
+            long[] shape = tensor.shape;
+            long[] stride = matrix ? [1, shape[0]] : ContiguousStrides(shape);
+            teacher.Add("backbone." + key, new PickleTensor(storage, storageType, pad + tensor.numel(), pad, shape, stride, "cuda:0"));
+        }
+
+        teacher.Add("head.last_layer.weight_v", new PickleTensor("999", "FloatStorage", 65536L * 256, 0, [65536, 256], [256, 1]));
+        writer.Write(path, new PickleDict()
+            .Add("teacher", teacher)
+            .Add("args", new PickleNamespace(new PickleDict().Add("arch", "vit4k_xs"))));
+
+        using var views = HiptCheckpoint.Load(path, HiptModelKind.Vit4K);
+        Assert.Equal("vit4k_xs", views.Arch);
+        Assert.Equal(original.Tensors.Count, views.RecordsRead.Count);
+        foreach (var (key, tensor) in original.Tensors)
+        {
+            using var expected = tensor.to(type);
+            Assert.Equal(type, views.Tensors[key].dtype);
+            Assert.True(Same(expected, views.Tensors[key]), key);
+        }
+
+        using var vit = views.CreateVit4K();
+        using var qkv = vit.named_parameters().Single(p => p.name == "blocks.0.attn.qkv.weight").parameter.detach();
+        using var want = original.Tensors["blocks.0.attn.qkv.weight"].to(type).to(TorchSharp.torch.ScalarType.Float32);
+        Assert.True(Same(want, qkv));
+    }
+
+    /// <summary>Same shape, type and bits (element-wise equality, NaN never equal).</summary>
+    private static bool Same(TorchSharp.torch.Tensor a, TorchSharp.torch.Tensor b)
+    {
+        if (a.dtype != b.dtype || !a.shape.SequenceEqual(b.shape))
+        {
+            return false;
+        }
+
+        using var eq = a.eq(b);
+        using var all = eq.all();
+        return all.item<bool>();
+    }
+
+    private static long[] ContiguousStrides(long[] shape)
+    {
+        var stride = new long[shape.Length];
+        long step = 1;
+        for (int d = shape.Length - 1; d >= 0; d--)
+        {
+            stride[d] = step;
+            step *= shape[d];
+        }
+
+        return stride;
+    }
+
+    /// <summary>Copies a zip, keeping the entries whose names pass <paramref name="keep"/>.</summary>
+    private static void CopyZip(string source, string target, Func<string, bool> keep)
+    {
+        using var input = ZipFile.OpenRead(source);
+        using var output = ZipFile.Open(target, ZipArchiveMode.Create);
+        foreach (var entry in input.Entries.Where(e => keep(e.FullName)))
+        {
+            using var read = entry.Open();
+            using var write = output.CreateEntry(entry.FullName, CompressionLevel.NoCompression).Open();
+            read.CopyTo(write);
+        }
+    }
+
     private static void RewritePickle(string source, string target, string from, string to) => RewritePickle(source, target, (from, to));
 
     /// <summary>Copies a torch zip, replacing BINUNICODE strings in data.pkl by others of the same length, in order.</summary>
