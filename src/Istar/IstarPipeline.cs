@@ -107,6 +107,14 @@ public static class IstarPipeline
         string featuresDir = run.Cached("features", featuresKey, dir =>
         {
             using var grid = extractor.Extract(scaled, hint, log, run.Cancellation);
+
+            // Context regions and rgb means reach past the hint; nothing downstream reads them there, and zero
+            // blocks are what the store leaves out.
+            if (hint is not null)
+            {
+                grid.ClearOutside(hint);
+            }
+
             grid.Provenance = grid.Provenance with { SlideHash = slideHash };
             grid.Save(Path.Combine(dir, FeaturesFile), storePrecision, featuresKeyHex);
         }, out var featuresEntry);
@@ -312,6 +320,15 @@ public static class IstarPipeline
     {
         var colour = MaskBuilder.Build(scaled, null, MaskMethod.Auto, null, SilentRunLog.Instance);
         int rows = colour.Rows, columns = colour.Columns;
+
+        // A user mask may reach beyond the colour mask; its blocks are predicted, so they need real features.
+        var tissue = colour.Mask;
+        if (options.MaskPath is not null)
+        {
+            var user = MaskBuilder.Build(scaled, null, MaskMethod.File, options.MaskPath, SilentRunLog.Instance);
+            tissue = [.. tissue.Zip(user.Mask, (a, b) => a || b)];
+        }
+
         double scale = sample.PixelSize.MicronsPerPixel / options.TargetMicronsPerPixel;
         int grow = (int)Math.Ceiling(sample.SpotDiameterPixels * scale / 2 / 16) + 2;
         var hint = new bool[rows * columns];
@@ -319,7 +336,7 @@ public static class IstarPipeline
         {
             for (int c = 0; c < columns; c++)
             {
-                if (!colour.Mask[(r * columns) + c])
+                if (!tissue[(r * columns) + c])
                 {
                     continue;
                 }

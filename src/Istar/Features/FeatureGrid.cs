@@ -123,6 +123,24 @@ public sealed unsafe class FeatureGrid : IDisposable
         }
     }
 
+    /// <summary>Zeroes every block whose entry in the row-major <paramref name="keep"/> mask is false.</summary>
+    public void ClearOutside(ReadOnlySpan<bool> keep)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (keep.Length != BlockCount)
+        {
+            throw new ArgumentException($"the mask has {keep.Length} entries for {BlockCount} blocks", nameof(keep));
+        }
+
+        for (int b = 0; b < keep.Length; b++)
+        {
+            if (!keep[b])
+            {
+                new Span<float>(_data + ((long)b * Channels), Channels).Clear();
+            }
+        }
+    }
+
     /// <inheritdoc />
     public void Dispose()
     {

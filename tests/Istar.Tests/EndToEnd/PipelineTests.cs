@@ -132,6 +132,42 @@ public class PipelineTests
     }
 
     [Fact]
+    public void Fast_features_are_kept_near_tissue_only_and_a_user_mask_widens_them()
+    {
+        using var tmp = new TempDir();
+        var sim = Simulate(tmp);
+        var source = new SampleSource(sim.SpaceRangerFolder) { ImagePath = sim.SlidePath };
+        string userMask = tmp.File("all.png");
+        using (var white = NetVips.Image.Black(14, 12) + 255)
+        {
+            white.Cast(NetVips.Enums.BandFormat.Uchar).WriteToFile(userMask);
+        }
+
+        // 700 x 600 µm at 0.5 µm/px: 87 x 75 whole content blocks.
+        int ZeroContentBlocks(string run, IstarOptions options)
+        {
+            IstarPipeline.Run(source, options with { StopAfter = "features" }, tmp.File(run), SilentRunLog.Instance, TestContext.Current.CancellationToken);
+            string store = Directory.GetFiles(tmp.File(run + "/.istar-cache/features"), IstarPipeline.FeaturesFile, SearchOption.AllDirectories).Single();
+            using var grid = Istar.Features.FeatureGrid.Open(store);
+            int zero = 0;
+            for (int r = 0; r < 75; r++)
+            {
+                for (int c = 0; c < 87; c++)
+                {
+                    zero += grid.Block(r, c).IndexOfAnyExcept(0f) < 0 ? 1 : 0;
+                }
+            }
+
+            return zero;
+        }
+
+        int withoutMask = ZeroContentBlocks("plain", Quick());
+        int withMask = ZeroContentBlocks("masked", Quick() with { MaskPath = userMask });
+        Assert.True(withoutMask > 100, $"{withoutMask} background blocks left out");
+        Assert.Equal(0, withMask);
+    }
+
+    [Fact]
     public void A_sample_without_a_slide_is_an_input_error_that_names_the_fix()
     {
         using var tmp = new TempDir();

@@ -95,6 +95,30 @@ public class FeatureStoreTests
     }
 
     [Fact]
+    public void Clearing_blocks_outside_a_mask_leaves_their_tiles_out_of_the_store()
+    {
+        using var tmp = new TempDir();
+        using var grid = Sparse();
+        grid.Save(tmp.File("all.store"));
+        var keep = new bool[grid.BlockCount];
+        for (int r = 0; r < 32; r++)
+        {
+            for (int c = 0; c < 32; c++)
+            {
+                keep[(r * grid.Columns) + c] = true;
+            }
+        }
+
+        grid.ClearOutside(keep);
+        Assert.Equal(-1, grid.Block(33, 10).IndexOfAnyExcept(0f));
+        Assert.NotEqual(-1, grid.Block(10, 10).IndexOfAnyExcept(0f));
+        grid.Save(tmp.File("kept.store"));
+        long all = new FileInfo(tmp.File("all.store")).Length, kept = new FileInfo(tmp.File("kept.store")).Length;
+        Assert.InRange(all - kept, 3 * 32L * 13 * 7 * 2, 4 * 32L * 32 * 7 * 2);
+        Assert.Throws<ArgumentException>(() => grid.ClearOutside(new bool[5]));
+    }
+
+    [Fact]
     public void A_tile_with_values_beyond_half_range_is_kept_in_float32()
     {
         using var tmp = new TempDir();
