@@ -33,8 +33,8 @@ internal sealed class TransformerBlock : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
-        Tensor x = input + _attention.forward(_norm1.forward(input));
-        x = x + _mlp.forward(_norm2.forward(x));
+        Tensor x = input.Plus(_attention.forward(_norm1.forward(input)));
+        x = x.Plus(_mlp.forward(_norm2.forward(x)));
         return x.MoveToOuterDisposeScope();
     }
 

@@ -74,7 +74,7 @@ internal abstract class HiptVisionTransformer : nn.Module<Tensor, Tensor>
         long b = tokens.shape[0];
         Tensor cls = _clsToken.expand(b, -1, -1);
         Tensor x = cat([cls, tokens], 1);
-        x = x + Positions(rows, cols, x);
+        x = x.Plus(Positions(rows, cols, x));
         foreach (var block in _blocks)
         {
             x = block.forward(x);

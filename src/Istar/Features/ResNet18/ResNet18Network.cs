@@ -170,7 +170,7 @@ internal sealed class BasicBlock : nn.Module<Tensor, Tensor>
         Tensor h = F.relu(_conv1.forward(input));
         h = _conv2.forward(h);
         Tensor identity = _downsample is null ? input : _downsample.forward(input);
-        return F.relu(h.add_(identity)).MoveToOuterDisposeScope();
+        return F.relu(h.PlusInPlace(identity)).MoveToOuterDisposeScope();
     }
 
     protected override void Dispose(bool disposing)
