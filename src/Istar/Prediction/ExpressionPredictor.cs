@@ -127,7 +127,7 @@ internal static class ExpressionPredictor
             offset[g] = (float)(ensemble.CountMin[g] / nRef);
         }
 
-        var rescaled = normalized.mul(tensor(range, 1, 1, genes)).add_(tensor(offset, 1, 1, genes));
+        var rescaled = normalized.mul(tensor(range, 1, 1, genes)).PlusInPlace(tensor(offset, 1, 1, genes));
         var median = Median0(rescaled);
         var sd = rescaled.shape[0] > 1 ? rescaled.std(0, unbiased: false) : zeros_like(median);
         return (median.contiguous().data<float>().ToArray(), sd.contiguous().data<float>().ToArray(), latentMedian);

@@ -18,6 +18,11 @@ internal sealed class ExpressionHead : nn.Module<Tensor, Tensor>
     /// <summary>Number of hidden layers (the latent trunk).</summary>
     public const int Depth = 4;
 
+    // Process-lifetime scalars (see TorchScalars): LeakyReLU slope, ELU α and the output floor of spec §10.2.
+    private static readonly Scalar LeakySlope = 0.1.ToScalar();
+    private static readonly Scalar EluAlpha = 0.01.ToScalar();
+    private static readonly Scalar OutputFloor = 0.01.ToScalar();
+
     private readonly ModuleList<FeedForward> _lat;
     private readonly FeedForward _out;
 
@@ -114,7 +119,8 @@ internal sealed class ExpressionHead : nn.Module<Tensor, Tensor>
         var h = x;
         foreach (var layer in _lat)
         {
-            var next = nn.functional.leaky_relu(layer.forward(h), 0.1);
+            using var pre = layer.forward(h);
+            var next = pre.leaky_relu(LeakySlope);
             if (!ReferenceEquals(h, x))
             {
                 h.Dispose();
@@ -130,8 +136,8 @@ internal sealed class ExpressionHead : nn.Module<Tensor, Tensor>
     public Tensor Head(Tensor latent)
     {
         using var z = _out.forward(latent);
-        using var e = nn.functional.elu(z, 0.01);
-        return e.add(0.01);
+        using var e = z.elu(EluAlpha, TorchScalars.One, TorchScalars.One);
+        return e.add(OutputFloor, TorchScalars.One);
     }
 
     /// <inheritdoc />
@@ -228,12 +234,12 @@ internal sealed class ExpressionHead : nn.Module<Tensor, Tensor>
                 using var all = _weight.reshape(members * Outputs, Inputs).t();
                 using var shared = input.matmul(all);
                 using var split = shared.view(-1, members, Outputs).permute(1, 0, 2);
-                return split.add(_bias);
+                return split.Plus(_bias);
             }
 
             using var wt = _weight.transpose(1, 2);
             using var product = matmul(input, wt);
-            return product.add(_bias);
+            return product.Plus(_bias);
         }
     }
 }

@@ -110,7 +110,7 @@ internal static class ExpressionTrainer
             int count = Math.Min(Chunk, all.Length - start);
             var (x, segment, inverseSize) = data.Batch(all.AsSpan(start, count));
             var pred = ensemble.PredictNormalized(x);
-            var spotMean = zeros(pred.shape[0], count, pred.shape[2]).index_add_(1, segment, pred, 1).mul_(inverseSize);
+            var spotMean = zeros(pred.shape[0], count, pred.shape[2]).index_add_(1, segment, pred, TorchScalars.One).mul_(inverseSize);
             var y = tensor(targets.AsSpan(start * genes, count * genes).ToArray(), count, genes);
             sum += (spotMean - y).square().sum().item<float>();
         }
@@ -158,7 +158,7 @@ internal static class ExpressionTrainer
         int n = data.SpotCount;
         int members = head.Members;
         head.train();
-        using var adam = optim.Adam(head.parameters(), options.LearningRate, beta1: 0.9, beta2: 0.999, eps: 1e-8);
+        using var adam = new AdamOptimizer(head.parameters(), options.LearningRate, beta1: 0.9, beta2: 0.999, epsilon: 1e-8);
         var shuffle = Enumerable.Range(firstState, members).Select(state => new Generator((ulong)Seed(options.Seed, state, 1))).ToArray();
         var epochLoss = Enumerable.Range(0, members).Select(_ => new float[epochs]).ToArray();
         string label = members > 1 ? $"states {firstState + 1}-{firstState + members} of {options.States}" : $"state {firstState + 1} of {options.States}";
@@ -185,14 +185,14 @@ internal static class ExpressionTrainer
                     var (x, scatter, inverseSize, targetRows) = data.Batch(orders, start, count);
                     var pred = head.forward(x);
                     long genes = pred.shape[2];
-                    var sums = zeros(members * (count + 1), genes).index_add_(0, scatter, pred.reshape(-1, genes), 1);
+                    var sums = zeros(members * (count + 1), genes).index_add_(0, scatter, pred.reshape(-1, genes), TorchScalars.One);
                     var spotMean = sums.view(members, count + 1, genes).narrow(1, 0, count).mul(inverseSize);
                     var target = y.index_select(0, targetRows).view(members, count, genes);
                     var perMember = (spotMean - target).square().mean([1, 2]);
                     var loss = perMember.sum();
-                    adam.zero_grad();
+                    adam.ZeroGrad();
                     loss.backward();
-                    adam.step();
+                    adam.Step();
                     var values = perMember.data<float>().ToArray();
                     for (int m = 0; m < members; m++)
                     {
@@ -225,7 +225,7 @@ internal static class ExpressionTrainer
         return epochLoss;
     }
 
-    private static void SetLearningRate(optim.Optimizer adam, TrainingOptions options, long step, long totalSteps)
+    private static void SetLearningRate(AdamOptimizer adam, TrainingOptions options, long step, long totalSteps)
     {
         if (options.Schedule == LearningRateSchedule.Constant)
         {
@@ -244,10 +244,7 @@ internal static class ExpressionTrainer
             lr *= 0.01 + (0.99 * 0.5 * (1 + Math.Cos(Math.PI * t)));
         }
 
-        foreach (var g in adam.ParamGroups)
-        {
-            g.LearningRate = lr;
-        }
+        adam.LearningRate = lr;
     }
 
     private static int[] Permutation(int n, Generator generator)
