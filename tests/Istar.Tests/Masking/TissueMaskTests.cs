@@ -59,6 +59,30 @@ public class TissueMaskTests
             (double.Parse(f[5], CultureInfo.InvariantCulture) / 10, double.Parse(f[4], CultureInfo.InvariantCulture) / 10);
     }
 
+    [Fact]
+    public void Xenium_lung_cells_fall_inside_the_default_mask_of_their_core()
+    {
+        string path = SharedData.Require("data", "xenium-lung-ncbi858-hest-subset", "image", "NCBI858.jpg");
+        string cells = SharedData.Require("data", "xenium-lung-ncbi858-hest-subset", "h5ad", "NCBI858.h5ad");
+
+        // The JPEG is downsampled (nuclei 3–4 px, about 2.5 µm/px; no size is stated), and its x_pixel/y_pixel are
+        // swapped relative to the image (the data README): column = y_pixel, row = x_pixel.
+        var (blocks, scale) = BlockRgb.FromImageFile(path, 2.5);
+        var result = TissueMask.Compute(blocks, null, new TissueMaskOptions(), SilentRunLog.Instance, TestContext.Current.CancellationToken);
+        Dump("xenium-lung", blocks, result);
+
+        var obs = Istar.Formats.AnnData.AnnDataReader.Read(cells).Obs;
+        double[] column = ((Istar.Formats.AnnData.NumericColumn)obs["y_pixel"]).ToDoubles();
+        double[] row = ((Istar.Formats.AnnData.NumericColumn)obs["x_pixel"]).ToDoubles();
+        var points = column.Zip(row, (x, y) => (X: x, Y: y)).ToList();
+        double inside = FractionInside(result, points, scale);
+
+        _output.WriteLine($"xenium lung: {result.Method}, mask {result.ForegroundFraction:P1}, cells inside {inside:P1} of {points.Count}");
+        Assert.True(inside >= 0.95, $"only {inside:P1} of the cells are in the mask");
+        Assert.InRange(result.ForegroundFraction, 0.1, 0.9);
+        Assert.True(MeanGrey(blocks, result.Mask, true) < MeanGrey(blocks, result.Mask, false), "the mask picked the brighter side");
+    }
+
     [Theory]
     [InlineData("cmu", 0.499, 0.2, 0.95)]
     [InlineData("mouse-crop", 0.615, 0.2, 1.0)]
