@@ -15,6 +15,7 @@ internal static class Program
         ["vit256"] = ("ViT-256 patches/s, fp32 and bf16, vs the matmul ceiling [depth=12] [batch=16]", VitBench.Run),
         ["texture"] = ("texture extractor Mpx/s [side=4096]", FeatureBench.Texture),
         ["section"] = ("whole-section stage timings and peak RSS: INPUT PRESET FEATURES STOP [hipt256 hipt4k]", SectionBench.Run),
+        ["agreement"] = ("default vs faithful HIPT features on a real section, r per channel group: INPUT hipt256 hipt4k", AgreementBench.Run),
         ["training-section"] = ("fast vs faithful training on a real section: INPUT WORKDIR [features] [genes] [threads] [variants…]", SectionTrainingBench.Run),
         ["checkpoint"] = ("HIPT checkpoint load seconds and peak RSS, per file and both networks: PATH256 PATH4K", CheckpointBench.Run),
         ["training"] = ("fast vs faithful training preset [spots-side] [genes] [threads] [faithful-epochs]", TrainingBenchmark.Run),
