@@ -121,7 +121,7 @@ internal static class RunAnalysis
         string alignment = Path.Combine(figures, "alignment.png");
         var totals = sample.Counts.RowSums().Select(v => (float)v).ToArray();
         var thumb = Thumbnail(o);
-        GeneMapPlot.Write(alignment, new BlockMap("tissue mask", o.Mask.Select(m => m ? 1f : float.NaN).ToArray(), o.Counts.GridRows, o.Counts.GridColumns, o.Frame.BlockMicrons, "tissue"), SpotMapOf(o, thumb, "total counts per spot", totals));
+        GeneMapPlot.Write(alignment, new BlockMap("tissue mask", o.Mask.Select(m => m ? 1f : float.NaN).ToArray(), o.Counts.GridRows, o.Counts.GridColumns, o.Frame.BlockMicrons, Unit: null), SpotMapOf(o, thumb, "total counts per spot", totals));
         model.Figures.Add(new ReportFigure("Alignment", "Spots (coloured by total counts) on the H&E, and the tissue mask on the block grid. The two should show the same tissue in the same place.", alignment));
         string overlay = Path.Combine(o.MaskDirectory, "overlay.png");
         if (File.Exists(overlay))

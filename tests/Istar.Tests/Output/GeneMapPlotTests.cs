@@ -42,6 +42,33 @@ public class GeneMapPlotTests
     }
 
     [Fact]
+    public void A_mask_map_is_drawn_in_the_middle_of_the_colour_map_without_a_colour_bar()
+    {
+        using var tmp = new TempDir();
+        var gradient = Gradient(60, 100);
+        var mask = gradient with { Values = gradient.Values.Select(v => float.IsNaN(v) ? v : 1f).ToArray(), Unit = null };
+        string withBar = tmp.File("bar.png"), withoutBar = tmp.File("mask.png");
+        GeneMapPlot.Write(withBar, gradient);
+        GeneMapPlot.Write(withoutBar, mask);
+        using var image = Image.NewFromFile(withoutBar);
+        double[] Pixel(Image i, double fx, double fy) => i.Getpoint((int)(i.Width * fx), (int)(i.Height * fy));
+
+        // Constant values: turbo's middle (green dominates), not its dark-blue bottom.
+        var tissue = Pixel(image, 0.3, 0.7);
+        Assert.True(tissue[1] > tissue[0] && tissue[1] > tissue[2] && tissue[1] > 150, $"mask colour should be turbo's green middle, got {string.Join(",", tissue)}");
+
+        // No colour bar: a vertical line through where the bar sits (right of the map) crosses the bar's many
+        // colours in the gene map, and only the mask colour (and its anti-aliased edge) in the mask map.
+        using var bar = Image.NewFromFile(withBar);
+        static bool Coloured(double[] p) => p.Take(3).Max() - p.Take(3).Min() > 60;
+        int BarColours(Image i) => Enumerable.Range(0, 100)
+            .Select(k => Pixel(i, 0.92, 0.1 + (k * 0.008))).Where(Coloured)
+            .Select(p => ((int)p[0] / 16, (int)p[1] / 16, (int)p[2] / 16)).Distinct().Count();
+        Assert.True(BarColours(bar) > 10, "the gene map should have a colour bar on the right");
+        Assert.True(BarColours(image) <= 3, $"the mask map should have no colour bar ({BarColours(image)} colours, gene map {BarColours(bar)})");
+    }
+
+    [Fact]
     public void Spot_map_and_gene_map_are_drawn_side_by_side()
     {
         using var tmp = new TempDir();

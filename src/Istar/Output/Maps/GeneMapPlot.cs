@@ -3,8 +3,11 @@ using ScottPlot;
 
 namespace Istar.Output.Maps;
 
-/// <summary>A block-grid image of one gene: values per block, NaN where there is no tissue.</summary>
-internal sealed record BlockMap(string Title, float[] Values, int Rows, int Columns, double BlockMicrons, string Unit = "predicted counts per block");
+/// <summary>
+/// A block-grid image of one gene: values per block, NaN where there is no tissue. A null <see cref="Unit"/> draws no
+/// colour bar (a mask, where every drawn block means the same thing).
+/// </summary>
+internal sealed record BlockMap(string Title, float[] Values, int Rows, int Columns, double BlockMicrons, string? Unit = "predicted counts per block");
 
 /// <summary>Measured spot values drawn over the slide thumbnail.</summary>
 internal sealed record SpotMap(
@@ -89,13 +92,18 @@ internal static class GeneMapPlot
         heatmap.NaNCellColor = Colors.White;
         heatmap.FlipVertically = true;
         heatmap.Extent = new CoordinateRect(0, width, height, 0);
-        if (double.IsFinite(min) && max > min)
+        if (double.IsFinite(min))
         {
-            heatmap.ManualRange = new ScottPlot.Range(min, max);
+            // A constant map (a mask, a gene predicted flat) takes the middle of the colour map: at the bottom of
+            // the range it would read as "lowest" and blend into a dark background.
+            heatmap.ManualRange = max > min ? new ScottPlot.Range(min, max) : new ScottPlot.Range(min - 1, max + 1);
         }
 
-        var bar = plot.Add.ColorBar(heatmap);
-        bar.Label = map.Unit;
+        if (map.Unit is not null)
+        {
+            var bar = plot.Add.ColorBar(heatmap);
+            bar.Label = map.Unit;
+        }
         Finish(plot, map.Title, width, height);
         return plot;
     }
