@@ -182,8 +182,8 @@ internal static class GenePanelSelector
     /// <summary>
     /// scanpy <c>seurat_v3</c> (single batch) scores: fit log10(variance) against log10(mean) of the non-constant genes
     /// by local quadratic regression (loess, span 0.3), clip each count at <c>mean + sqrt(N)·σ_reg</c> and return the
-    /// variance of the standardized clipped counts. Our loess evaluates the local fit directly at every gene (skmisc's
-    /// default interpolates a kd-tree surface), so scores agree closely with scanpy but are not bit-identical.
+    /// variance of the standardized clipped counts. The loess is scikit-misc's default (the kd-tree surface
+    /// interpolated between local fits at its vertices, <see cref="Loess"/>), which is what scanpy uses.
     /// </summary>
     public static double[] SeuratV3Scores(SparseCounts counts, double span = 0.3)
     {
@@ -281,113 +281,5 @@ internal static class GenePanelSelector
         }
 
         return index;
-    }
-}
-
-/// <summary>
-/// Local quadratic regression (loess, degree 2, tricube weights, no robustness iterations), evaluated directly at the
-/// data points: for each x_i the q = floor(n·span) nearest points are weighted by (1 − (d/d_max)³)³ with d_max the
-/// q-th nearest distance (scaled by span for span &gt; 1), and a weighted quadratic is solved.
-/// </summary>
-internal static class Loess
-{
-    public static double[] Fit(double[] x, double[] y, double span)
-    {
-        ArgumentNullException.ThrowIfNull(x);
-        ArgumentNullException.ThrowIfNull(y);
-        int n = x.Length;
-        var fitted = new double[n];
-        if (n == 0)
-        {
-            return fitted;
-        }
-
-        int q = Math.Clamp((int)Math.Floor(n * span), Math.Min(n, 3), n);
-        var order = Enumerable.Range(0, n).OrderBy(i => x[i]).ToArray();
-        var sorted = order.Select(i => x[i]).ToArray();
-        for (int i = 0; i < n; i++)
-        {
-            double x0 = x[i];
-            // q nearest neighbours in the sorted array: expand a window around x0.
-            int hi = Array.BinarySearch(sorted, x0);
-            if (hi < 0)
-            {
-                hi = ~hi;
-            }
-
-            int lo = hi - 1;
-            int taken = 0;
-            double dmax = 0;
-            while (taken < q)
-            {
-                double dl = lo >= 0 ? x0 - sorted[lo] : double.PositiveInfinity;
-                double dh = hi < n ? sorted[hi] - x0 : double.PositiveInfinity;
-                if (dl <= dh)
-                {
-                    dmax = dl;
-                    lo--;
-                }
-                else
-                {
-                    dmax = dh;
-                    hi++;
-                }
-
-                taken++;
-            }
-
-            if (span > 1)
-            {
-                dmax *= span;
-            }
-
-            // Weighted least squares for y ≈ a + b·t + c·t², t = x − x0.
-            double s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, t0 = 0, t1 = 0, t2 = 0;
-            for (int k = 0; k < n; k++)
-            {
-                double t = x[k] - x0;
-                double u = dmax > 0 ? Math.Abs(t) / dmax : (t == 0 ? 0 : 1);
-                if (u >= 1)
-                {
-                    continue;
-                }
-
-                double w = 1 - (u * u * u);
-                w = w * w * w;
-                double tt = t * t;
-                s0 += w;
-                s1 += w * t;
-                s2 += w * tt;
-                s3 += w * tt * t;
-                s4 += w * tt * tt;
-                t0 += w * y[k];
-                t1 += w * t * y[k];
-                t2 += w * tt * y[k];
-            }
-
-            fitted[i] = SolveIntercept(s0, s1, s2, s3, s4, t0, t1, t2);
-        }
-
-        return fitted;
-    }
-
-    private static double SolveIntercept(double s0, double s1, double s2, double s3, double s4, double t0, double t1, double t2)
-    {
-        // [s0 s1 s2; s1 s2 s3; s2 s3 s4] · [a b c] = [t0 t1 t2]; Cramer's rule for a, falling back to lower degree.
-        double det = (s0 * ((s2 * s4) - (s3 * s3))) - (s1 * ((s1 * s4) - (s3 * s2))) + (s2 * ((s1 * s3) - (s2 * s2)));
-        double scale = Math.Max(1e-300, Math.Abs(s0 * s2 * s4));
-        if (Math.Abs(det) > 1e-12 * scale)
-        {
-            double detA = (t0 * ((s2 * s4) - (s3 * s3))) - (s1 * ((t1 * s4) - (s3 * t2))) + (s2 * ((t1 * s3) - (s2 * t2)));
-            return detA / det;
-        }
-
-        double det1 = (s0 * s2) - (s1 * s1);
-        if (Math.Abs(det1) > 1e-12 * Math.Max(1e-300, Math.Abs(s0 * s2)))
-        {
-            return ((t0 * s2) - (s1 * t1)) / det1;
-        }
-
-        return s0 > 0 ? t0 / s0 : 0;
     }
 }
