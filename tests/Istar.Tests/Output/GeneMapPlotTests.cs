@@ -78,6 +78,16 @@ public class GeneMapPlotTests
         GeneMapPlot.Write(path, Gradient(50, 80), spots, panelWidth: 400);
         using var image = Image.NewFromFile(path);
         Assert.Equal(800, image.Width);
+
+        // Each panel has its colour bar: some column of each half crosses a run of many colours. In the spot panel
+        // nothing else could: a grey thumbnail and two spots.
+        byte[] pixels = image.WriteToMemory<byte>();
+        int bands = image.Bands;
+        int MostColoursInAColumn(int x0, int x1) => Enumerable.Range(x0, x1 - x0).Max(x => Enumerable.Range(0, image.Height)
+            .Select(y => pixels.AsSpan(((y * image.Width) + x) * bands, 3).ToArray()).Where(p => p.Max() - p.Min() > 60)
+            .Select(p => (p[0] / 16, p[1] / 16, p[2] / 16)).Distinct().Count());
+        Assert.True(MostColoursInAColumn(0, 400) > 10, "the measured-spot panel has no colour bar");
+        Assert.True(MostColoursInAColumn(400, 800) > 10, "the map panel has no colour bar");
     }
 
     [Theory]

@@ -128,8 +128,18 @@ internal static class GeneMapPlot
             circle.LineWidth = 0;
         }
 
+        // The same colour bar as the map beside it, so both panels read alike and keep the same plot width.
+        var bar = plot.Add.ColorBar(new SpotColours(colormap, new ScottPlot.Range(min, max > min ? max : min + 1)));
+        bar.Label = "measured counts per spot";
         Finish(plot, spots.Title, Math.Max(width, map.Columns * map.BlockMicrons), Math.Max(height, map.Rows * map.BlockMicrons));
         return plot;
+    }
+
+    private sealed class SpotColours(IColormap colormap, ScottPlot.Range range) : IHasColorAxis
+    {
+        public IColormap Colormap { get; set; } = colormap;
+
+        public ScottPlot.Range GetRange() => range;
     }
 
     private static void Finish(Plot plot, string title, double width, double height)
