@@ -20,7 +20,7 @@ internal sealed class RunOptions
 
     public Option<int> TopGenes { get; } = new("--n-genes") { Description = "Number of genes to predict when --genes is not given", DefaultValueFactory = _ => 1000 };
 
-    public Option<string> GeneSelection { get; } = new("--gene-selection") { Description = "variance (reference) | seurat_v3", DefaultValueFactory = _ => "variance" };
+    public Option<string> GeneSelection { get; } = new("--gene-selection") { Description = "variance (reference: raw-count variance) | seurat_v3 (scanpy's highly_variable_genes flavor=\"seurat_v3\" on raw counts, same genes)", DefaultValueFactory = _ => "variance" };
 
     public Option<string?> Genes { get; } = new("--genes") { Description = "Genes to predict: a comma-separated list or a file with one gene per line" };
 

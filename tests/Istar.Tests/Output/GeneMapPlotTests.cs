@@ -42,6 +42,27 @@ public class GeneMapPlotTests
     }
 
     [Fact]
+    public void A_few_extreme_blocks_do_not_push_the_rest_of_the_map_into_the_bottom_colours()
+    {
+        using var tmp = new TempDir();
+        var map = Gradient(60, 100);
+        map.Values[(59 * 100) + 99] = 1e6f;
+        string path = tmp.File("outlier.png");
+        GeneMapPlot.Write(path, map);
+        using var image = Image.NewFromFile(path);
+
+        // Without clipping the gradient (0–99) would sit in the bottom 0.01 % of a 0–1e6 range: all dark blue.
+        var right = image.Getpoint((int)(image.Width * 0.7), (int)(image.Height * 0.7));
+        Assert.True(right[0] > right[2], $"right should still be red-ish, got {string.Join(",", right)}");
+
+        var (min, max, clipped) = GeneMapPlot.ColourRange(map.Values);
+        Assert.True(clipped);
+        Assert.Equal(0, min);
+        Assert.InRange(max, 90, 99);
+        Assert.Equal((1.0, 1.0, false), GeneMapPlot.ColourRange([1f, 1f, float.NaN, 1f]));
+    }
+
+    [Fact]
     public void A_mask_map_is_drawn_in_the_middle_of_the_colour_map_without_a_colour_bar()
     {
         using var tmp = new TempDir();

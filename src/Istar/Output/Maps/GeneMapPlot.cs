@@ -71,20 +71,15 @@ internal static class GeneMapPlot
     {
         var plot = new Plot();
         var intensities = new double[map.Rows, map.Columns];
-        double min = double.PositiveInfinity, max = double.NegativeInfinity;
         for (int r = 0; r < map.Rows; r++)
         {
             for (int c = 0; c < map.Columns; c++)
             {
-                double v = map.Values[(r * map.Columns) + c];
-                intensities[r, c] = v;
-                if (!double.IsNaN(v))
-                {
-                    min = Math.Min(min, v);
-                    max = Math.Max(max, v);
-                }
+                intensities[r, c] = map.Values[(r * map.Columns) + c];
             }
         }
+
+        var (min, max, clipped) = ColourRange(map.Values);
 
         double width = map.Columns * map.BlockMicrons, height = map.Rows * map.BlockMicrons;
         var heatmap = plot.Add.Heatmap(intensities);
@@ -102,10 +97,40 @@ internal static class GeneMapPlot
         if (map.Unit is not null)
         {
             var bar = plot.Add.ColorBar(heatmap);
-            bar.Label = map.Unit;
+            bar.Label = clipped ? $"{map.Unit} (top {ClipPercent} % at the top colour)" : map.Unit;
         }
         Finish(plot, map.Title, width, height);
         return plot;
+    }
+
+    /// <summary>Share of the highest block values drawn in the top colour.</summary>
+    internal const double ClipPercent = 1;
+
+    /// <summary>
+    /// The colour range of a block map: its minimum to its 99th percentile. Single 8 µm blocks are noisy, and a few
+    /// extreme ones would otherwise push everything else into the bottom colours (scanpy's <c>vmax="p99"</c>).
+    /// The full maximum is kept when the percentile would collapse the range.
+    /// </summary>
+    internal static (double Min, double Max, bool Clipped) ColourRange(ReadOnlySpan<float> values)
+    {
+        var finite = new List<float>(values.Length);
+        foreach (float v in values)
+        {
+            if (float.IsFinite(v))
+            {
+                finite.Add(v);
+            }
+        }
+
+        if (finite.Count == 0)
+        {
+            return (double.NaN, double.NaN, false);
+        }
+
+        finite.Sort();
+        double min = finite[0], max = finite[^1];
+        double top = finite[(int)Math.Floor((finite.Count - 1) * (1 - (ClipPercent / 100)))];
+        return top > min && top < max ? (min, top, true) : (min, max, false);
     }
 
     private static Plot SpotPanel(SpotMap spots, BlockMap map)
