@@ -84,6 +84,13 @@ internal static class LabelPlot
         }
     }
 
+    /// <summary>The colour <see cref="Write"/> gives a label, as CSS (<c>#rrggbb</c>).</summary>
+    internal static string CssColour(int label, int count)
+    {
+        byte[] c = Colour(label, count);
+        return $"#{c[0]:x2}{c[1]:x2}{c[2]:x2}";
+    }
+
     internal static byte[] Colour(int label, int count)
     {
         if (label == -1)

@@ -18,6 +18,9 @@ internal static class RunAnalysis
     /// <summary>Analyses use at most this many predicted values in memory (blocks × genes); beyond it, the most variable genes.</summary>
     public const long MaxAnalysisValues = 150_000_000;
 
+    /// <summary>Genes named per cluster in the report's key (highest fold change against the other clusters).</summary>
+    public const int ClusterKeyGenes = 5;
+
     /// <summary>Gene maps drawn by default: the first genes of the panel (the most variable ones).</summary>
     public const int DefaultMaps = 6;
 
@@ -44,6 +47,17 @@ internal static class RunAnalysis
             summary.Clusters = clusters.Clusters;
             var differential = Differential.Compare(Differential.Aggregate(predictions, clusters.BlockLabels));
             Differential.WriteTables(Path.Combine(o.Run.OutputDirectory, "clusters"), differential);
+            int palette = clusters.GridLabels.Max() + 1;
+            var aggregate = differential.Aggregate;
+            int genes = aggregate.Genes.Count;
+            for (int k = 0; k < aggregate.Clusters.Length; k++)
+            {
+                var top = Enumerable.Range(0, genes).Where(j => double.IsFinite(differential.FoldChange[(k * genes) + j]))
+                    .OrderByDescending(j => differential.FoldChange[(k * genes) + j]).ThenBy(j => j).Take(ClusterKeyGenes)
+                    .Select(j => aggregate.Genes[j]).ToList();
+                summary.ClusterKey.Add((aggregate.Clusters[k], LabelPlot.CssColour(aggregate.Clusters[k], palette), aggregate.Count[k], top));
+            }
+
             log.Info($"[analyse] {clusters.Clusters} clusters; tables in clusters/");
         }
 
@@ -150,7 +164,18 @@ internal static class RunAnalysis
 
         if (analysis.ClustersPng is { } clusters)
         {
-            model.Figures.Add(new ReportFigure("Clusters", $"{analysis.Clusters} clusters of the super-resolved expression", clusters));
+            string present = analysis.ClusterKey.Count == analysis.Clusters ? $"{analysis.Clusters} clusters" : $"{analysis.ClusterKey.Count} clusters (of k = {analysis.Clusters}; the rest ended empty after small pieces were merged)";
+            model.Figures.Add(new ReportFigure("Clusters", $"{present} of the super-resolved expression", clusters));
+            long blocks = analysis.ClusterKey.Sum(c => c.Blocks);
+            model.Tables.Add(new ReportTable(
+                "Clusters",
+                $"Cluster key: blocks per cluster and the {ClusterKeyGenes} genes with the highest fold change against the other clusters (all statistics in clusters/contrast/)",
+                ["cluster", "blocks", "genes"],
+                analysis.ClusterKey.Select(c => (IReadOnlyList<string>)[
+                    c.Label.ToString(CultureInfo.InvariantCulture),
+                    FormattableString.Invariant($"{c.Blocks} ({100.0 * c.Blocks / Math.Max(1, blocks):0.#} %)"),
+                    string.Join(", ", c.TopGenes)]).ToList(),
+                analysis.ClusterKey.Select(c => c.Colour).ToList()));
         }
 
         if (analysis.AnnotationPng is { } annotation)

@@ -22,6 +22,24 @@ public class LabelPlotTests
         Assert.Equal(new byte[] { 128, 128, 128 }, px[9..12]);
     }
 
+    [Theory]
+    [InlineData(4)]
+    [InlineData(15)]
+    public void The_css_colour_of_a_label_is_the_colour_it_has_in_the_png(int labels)
+    {
+        using var dir = new TempDir();
+        string path = dir.File("labels.png");
+        int[] grid = [.. Enumerable.Range(0, labels)];
+        LabelPlot.Write(path, grid, 1, labels);
+
+        using var image = Image.NewFromFile(path);
+        byte[] px = image.WriteToMemory<byte>();
+        for (int k = 0; k < labels; k++)
+        {
+            Assert.Equal($"#{px[3 * k]:x2}{px[(3 * k) + 1]:x2}{px[(3 * k) + 2]:x2}", LabelPlot.CssColour(k, labels));
+        }
+    }
+
     [Fact]
     public void Per_label_masks_are_written_one_file_per_label()
     {

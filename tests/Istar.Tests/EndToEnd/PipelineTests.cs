@@ -57,6 +57,7 @@ public class PipelineTests
             print(a.uns['istar']['parameters']['features'], a.uns['istar']['pixel_size_source'])
             print(s.n_obs, s.n_vars, sorted(s.layers.keys()))
             print(a.obs['cluster'].dtype.name)
+            print(' '.join(f'{k}:{v}' for k, v in sorted(a.obs['cluster'].value_counts().items(), key=lambda kv: int(kv[0])) if v > 0))
             """,
             first.ResultPath,
             first.SpotsPath);
@@ -67,6 +68,11 @@ public class PipelineTests
         Assert.Equal("texture ImageMetadata", lines[3]);
         Assert.EndsWith(" 20 ['fitted', 'residual']", lines[4], StringComparison.Ordinal);
         Assert.Equal("category", lines[5]);
+
+        // The report's cluster key counts the same blocks per cluster as the result's obs['cluster'].
+        var key = System.Text.RegularExpressions.Regex.Matches(File.ReadAllText(first.ReportPath), "<td><span class=\"swatch\" style=\"background:#[0-9a-f]{6}\"></span></td><td>(\\d+)</td><td>(\\d+) \\(")
+            .Select(m => $"{m.Groups[1].Value}:{m.Groups[2].Value}");
+        Assert.Equal(lines[6], string.Join(' ', key));
 
         // The feature store in the cache names the slide and the stage's content key, and holds float16.
         string store = Directory.GetFiles(tmp.File("run/.istar-cache/features"), IstarPipeline.FeaturesFile, SearchOption.AllDirectories).Single();

@@ -20,6 +20,7 @@ public class RunReportTests
         model.Figures.Add(new ReportFigure("Gene maps", "ERBB2", tmp.File("map.png")));
         model.Figures.Add(new ReportFigure("Training", "loss", tmp.File("loss.png")));
         model.Tables.Add(new ReportTable("Validation", "held-out Pearson", ["gene", "r"], [["ERBB2", "0.71"]]));
+        model.Tables.Add(new ReportTable("Clusters", "Cluster key", ["cluster", "blocks"], [["0", "10"], ["1", "5"]], ["#1f77b4", "#ff7f0e"]));
         string html = tmp.File("report.html");
         RunReport.Write(html, model);
 
@@ -30,6 +31,7 @@ public class RunReportTests
         string dom = HeadlessChromium.ScreenshotAndDom(html, tmp.File("shot.png"));
         Assert.Contains("data-broken-images=\"0\"", dom);
         Assert.Contains("<h2>Gene maps</h2>", dom);
+        Assert.Contains("<td><span class=\"swatch\" style=\"background:#ff7f0e\"></span></td><td>1</td>", dom);
         using var shot = Image.NewFromFile(tmp.File("shot.png"));
         Assert.Equal(1400, shot.Width);
         Assert.True(shot.Deviate() > 1, "the screenshot should not be a blank page");

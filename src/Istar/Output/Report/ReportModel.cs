@@ -3,8 +3,8 @@ namespace Istar.Output.Report;
 /// <summary>A picture in the report: a PNG file embedded into the page.</summary>
 internal sealed record ReportFigure(string Section, string Caption, string PngPath);
 
-/// <summary>A table in the report.</summary>
-internal sealed record ReportTable(string Section, string Caption, IReadOnlyList<string> Header, IReadOnlyList<IReadOnlyList<string>> Rows);
+/// <summary>A table in the report; <paramref name="Swatches"/> (CSS colours, one per row) draws a colour key first.</summary>
+internal sealed record ReportTable(string Section, string Caption, IReadOnlyList<string> Header, IReadOnlyList<IReadOnlyList<string>> Rows, IReadOnlyList<string>? Swatches = null);
 
 /// <summary>Everything one run's report shows, in the order of <see cref="Sections"/>.</summary>
 internal sealed class ReportModel

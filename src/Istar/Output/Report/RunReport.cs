@@ -24,6 +24,7 @@ internal static class RunReport
             th{background:#f4f4f4}figure{display:inline-block;margin:.5em;vertical-align:top}
             figure img{max-width:100%;border:1px solid #eee}figcaption{font-size:.9em;color:#555}
             .warn{background:#fff4e0;border-left:4px solid #f0a020;padding:.4em .8em;margin:.3em 0}
+            .swatch{display:inline-block;width:1em;height:1em;border:1px solid #999;vertical-align:middle}
             </style></head><body>
             """);
         html.Append("<h1>").Append(Encode(model.Title)).Append("</h1>\n");
@@ -57,15 +58,26 @@ internal static class RunReport
             foreach (var t in tables)
             {
                 html.Append("<p>").Append(Encode(t.Caption)).Append("</p><table><tr>");
+                if (t.Swatches is not null)
+                {
+                    html.Append("<th></th>");
+                }
+
                 foreach (string h in t.Header)
                 {
                     html.Append("<th>").Append(Encode(h)).Append("</th>");
                 }
 
                 html.Append("</tr>");
-                foreach (var row in t.Rows)
+                for (int r = 0; r < t.Rows.Count; r++)
                 {
+                    var row = t.Rows[r];
                     html.Append("<tr>");
+                    if (t.Swatches is not null)
+                    {
+                        html.Append("<td><span class=\"swatch\" style=\"background:").Append(Encode(t.Swatches[r])).Append("\"></span></td>");
+                    }
+
                     foreach (string cell in row)
                     {
                         html.Append("<td>").Append(Encode(cell)).Append("</td>");
