@@ -86,14 +86,17 @@ internal static class RunAnalysis
             for (int i = 0; i < o.Counts.Count; i++)
             {
                 var (r, c) = o.Counts.Blocks[i];
-                grid[(r * o.Counts.GridColumns) + c] = best[i] - 1;
+                // Unclassified tissue is grey (-2), not white: white is the background.
+                grid[(r * o.Counts.GridColumns) + c] = best[i] > 0 ? best[i] - 1 : -2;
             }
 
             summary.AnnotationPng = Path.Combine(figures, "annotation.png");
             LabelPlot.Write(summary.AnnotationPng, grid, o.Counts.GridRows, o.Counts.GridColumns);
+            int palette = grid.Max() + 1;
             foreach (var group in labels.GroupBy(l => l).OrderByDescending(g => g.Count()))
             {
-                summary.AnnotationCounts.Add((group.Key, group.Count()));
+                int k = annotation.Labels.ToList().IndexOf(group.Key);
+                summary.AnnotationCounts.Add((group.Key, group.Count(), LabelPlot.CssColour(k >= 0 ? k : -2, palette)));
             }
         }
 
@@ -181,7 +184,7 @@ internal static class RunAnalysis
         if (analysis.AnnotationPng is { } annotation)
         {
             model.Figures.Add(new ReportFigure("Annotation", "Marker-based annotation (threshold 0.05)", annotation));
-            model.Tables.Add(new ReportTable("Annotation", "Blocks per label", ["label", "blocks"], analysis.AnnotationCounts.Select(a => (IReadOnlyList<string>)[a.Label, a.Blocks.ToString(CultureInfo.InvariantCulture)]).ToList()));
+            model.Tables.Add(new ReportTable("Annotation", "Blocks per label", ["label", "blocks"], analysis.AnnotationCounts.Select(a => (IReadOnlyList<string>)[a.Label, a.Blocks.ToString(CultureInfo.InvariantCulture)]).ToList(), analysis.AnnotationCounts.Select(a => a.Colour).ToList()));
         }
 
         model.Tables.Add(new ReportTable("Stages", "Stage timings", ["stage", "cache hit", "seconds"],

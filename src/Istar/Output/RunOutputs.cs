@@ -33,7 +33,7 @@ internal sealed class AnalysisSummary
 
     public List<(string Gene, string Png)> Maps { get; } = [];
 
-    public List<(string Label, int Blocks)> AnnotationCounts { get; } = [];
+    public List<(string Label, int Blocks, string Colour)> AnnotationCounts { get; } = [];
 
     /// <summary>One row per cluster for the report's key: label, colour, blocks, genes most enriched in it.</summary>
     public List<(int Label, string Colour, long Blocks, IReadOnlyList<string> TopGenes)> ClusterKey { get; } = [];

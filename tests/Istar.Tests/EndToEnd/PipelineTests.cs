@@ -91,6 +91,40 @@ public class PipelineTests
     }
 
     [Fact]
+    public void Marker_annotation_labels_every_tissue_block_and_the_report_key_counts_them()
+    {
+        using var tmp = new TempDir();
+        var sim = Simulate(tmp);
+        File.WriteAllLines(tmp.File("markers.tsv"), ["gene\tlabel", .. new[] { "EPCAM", "KRT8", "KRT18", "KRT19", "CDH1" }.Select(g => g + "\tepithelial"), .. new[] { "COL1A1", "COL1A2", "COL3A1", "DCN", "LUM" }.Select(g => g + "\tstroma")]);
+        var source = new SampleSource(sim.SpaceRangerFolder) { ImagePath = sim.SlidePath };
+        var run = IstarPipeline.Run(source, Quick() with { TopGenes = 40, MarkersPath = tmp.File("markers.tsv") }, tmp.File("run"), SilentRunLog.Instance, TestContext.Current.CancellationToken);
+
+        string output = Python.Run(
+            """
+            import sys, anndata
+            a = anndata.read_h5ad(sys.argv[1])
+            counts = a.obs['annotation'].value_counts()
+            print(' '.join(f'{k}:{v}' for k, v in sorted(counts.items()) if v > 0))
+            print(int(a.obs['annotation_confidence'].between(0, 1).all()), 'score_epithelial' in a.obs, 'score_stroma' in a.obs)
+            """,
+            run.ResultPath);
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Contains("epithelial:", lines[0], StringComparison.Ordinal);
+        Assert.Equal("1 True True", lines[1]);
+
+        var key = System.Text.RegularExpressions.Regex.Matches(File.ReadAllText(run.ReportPath), "<td><span class=\"swatch\" style=\"background:(#[0-9a-f]{6})\"></span></td><td>([A-Za-z]+)</td><td>(\\d+)</td>")
+            .Select(m => (Colour: m.Groups[1].Value, Label: m.Groups[2].Value, Blocks: m.Groups[3].Value)).ToList();
+        Assert.Equal(lines[0], string.Join(' ', key.OrderBy(k => k.Label, StringComparer.Ordinal).Select(k => $"{k.Label}:{k.Blocks}")));
+        Assert.Equal(key.Count, key.Select(k => k.Colour).Distinct().Count());
+
+        // Every tissue block has a colour in the annotation map (unclassified ones grey): white is background only.
+        using var png = NetVips.Image.NewFromFile(tmp.File("run/figures/annotation.png"));
+        byte[] px = png.WriteToMemory<byte>();
+        int coloured = Enumerable.Range(0, png.Width * png.Height).Count(i => px[3 * i] != 255 || px[(3 * i) + 1] != 255 || px[(3 * i) + 2] != 255);
+        Assert.Equal(run.TissueBlocks, coloured);
+    }
+
+    [Fact]
     public void Changing_the_epochs_retrains_but_reuses_the_features_and_the_same_seed_reproduces_the_predictions()
     {
         using var tmp = new TempDir();
