@@ -23,9 +23,10 @@ internal static class LabelPlot
 
     /// <summary>
     /// Writes labels as colours: −1 white (background), other negatives grey, labels ≥ 0 from tab10 (≤ 10 labels)
-    /// or tab20 (dark shades first, then light), cycling beyond 20.
+    /// or tab20 (dark shades first, then light), cycling beyond 20. Returns the palette size used, for
+    /// <see cref="CssColour"/> keys that must show the same colours.
     /// </summary>
-    public static void Write(string path, ReadOnlySpan<int> labels, int rows, int columns)
+    public static int Write(string path, ReadOnlySpan<int> labels, int rows, int columns)
     {
         ArgumentNullException.ThrowIfNull(path);
         if (labels.Length != rows * columns)
@@ -56,6 +57,7 @@ internal static class LabelPlot
 
         using var image = Image.NewFromMemory(rgb, columns, rows, 3, Enums.BandFormat.Uchar);
         image.Pngsave(path);
+        return max + 1;
     }
 
     /// <summary>Writes one mask per label ≥ 0: orange = the label, light grey = other labels, white = background.</summary>
@@ -84,7 +86,7 @@ internal static class LabelPlot
         }
     }
 
-    /// <summary>The colour <see cref="Write"/> gives a label, as CSS (<c>#rrggbb</c>).</summary>
+    /// <summary>The colour <see cref="Write"/> gives a label, as CSS (<c>#rrggbb</c>); <paramref name="count"/> = what Write returned.</summary>
     internal static string CssColour(int label, int count)
     {
         byte[] c = Colour(label, count);

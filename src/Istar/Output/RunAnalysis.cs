@@ -43,11 +43,10 @@ internal static class RunAnalysis
             }, o.Run.Cancellation);
             content.ObsColumns.Add(CategoricalColumn.FromValues("cluster", clusters.BlockLabels.Select(l => l.ToString(CultureInfo.InvariantCulture)).ToArray()));
             summary.ClustersPng = Path.Combine(figures, "clusters.png");
-            LabelPlot.Write(summary.ClustersPng, clusters.GridLabels, o.Counts.GridRows, o.Counts.GridColumns);
+            int palette = LabelPlot.Write(summary.ClustersPng, clusters.GridLabels, o.Counts.GridRows, o.Counts.GridColumns);
             summary.Clusters = clusters.Clusters;
             var differential = Differential.Compare(Differential.Aggregate(predictions, clusters.BlockLabels));
             Differential.WriteTables(Path.Combine(o.Run.OutputDirectory, "clusters"), differential);
-            int palette = clusters.GridLabels.Max() + 1;
             var aggregate = differential.Aggregate;
             int genes = aggregate.Genes.Count;
             for (int k = 0; k < aggregate.Clusters.Length; k++)
@@ -91,11 +90,11 @@ internal static class RunAnalysis
             }
 
             summary.AnnotationPng = Path.Combine(figures, "annotation.png");
-            LabelPlot.Write(summary.AnnotationPng, grid, o.Counts.GridRows, o.Counts.GridColumns);
-            int palette = grid.Max() + 1;
+            int palette = LabelPlot.Write(summary.AnnotationPng, grid, o.Counts.GridRows, o.Counts.GridColumns);
+            var labelIndex = annotation.Labels.ToList();
             foreach (var group in labels.GroupBy(l => l).OrderByDescending(g => g.Count()))
             {
-                int k = annotation.Labels.ToList().IndexOf(group.Key);
+                int k = labelIndex.IndexOf(group.Key);
                 summary.AnnotationCounts.Add((group.Key, group.Count(), LabelPlot.CssColour(k >= 0 ? k : -2, palette)));
             }
         }

@@ -30,13 +30,13 @@ public class LabelPlotTests
         using var dir = new TempDir();
         string path = dir.File("labels.png");
         int[] grid = [.. Enumerable.Range(0, labels)];
-        LabelPlot.Write(path, grid, 1, labels);
+        int palette = LabelPlot.Write(path, grid, 1, labels);
 
         using var image = Image.NewFromFile(path);
         byte[] px = image.WriteToMemory<byte>();
         for (int k = 0; k < labels; k++)
         {
-            Assert.Equal($"#{px[3 * k]:x2}{px[(3 * k) + 1]:x2}{px[(3 * k) + 2]:x2}", LabelPlot.CssColour(k, labels));
+            Assert.Equal($"#{px[3 * k]:x2}{px[(3 * k) + 1]:x2}{px[(3 * k) + 2]:x2}", LabelPlot.CssColour(k, palette));
         }
     }
 

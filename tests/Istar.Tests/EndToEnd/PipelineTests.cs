@@ -70,8 +70,7 @@ public class PipelineTests
         Assert.Equal("category", lines[5]);
 
         // The report's cluster key counts the same blocks per cluster as the result's obs['cluster'].
-        var key = System.Text.RegularExpressions.Regex.Matches(File.ReadAllText(first.ReportPath), "<td><span class=\"swatch\" style=\"background:#[0-9a-f]{6}\"></span></td><td>(\\d+)</td><td>(\\d+) \\(")
-            .Select(m => $"{m.Groups[1].Value}:{m.Groups[2].Value}");
+        var key = KeyRows(first.ReportPath, "clusters").Select(k => $"{k.Label}:{k.Blocks.Split(' ')[0]}");
         Assert.Equal(lines[6], string.Join(' ', key));
 
         // The feature store in the cache names the slide and the stage's content key, and holds float16.
@@ -112,8 +111,7 @@ public class PipelineTests
         Assert.Contains("epithelial:", lines[0], StringComparison.Ordinal);
         Assert.Equal("1 True True", lines[1]);
 
-        var key = System.Text.RegularExpressions.Regex.Matches(File.ReadAllText(run.ReportPath), "<td><span class=\"swatch\" style=\"background:(#[0-9a-f]{6})\"></span></td><td>([A-Za-z]+)</td><td>(\\d+)</td>")
-            .Select(m => (Colour: m.Groups[1].Value, Label: m.Groups[2].Value, Blocks: m.Groups[3].Value)).ToList();
+        var key = KeyRows(run.ReportPath, "annotation");
         Assert.Equal(lines[0], string.Join(' ', key.OrderBy(k => k.Label, StringComparer.Ordinal).Select(k => $"{k.Label}:{k.Blocks}")));
         Assert.Equal(key.Count, key.Select(k => k.Colour).Distinct().Count());
 
@@ -122,6 +120,18 @@ public class PipelineTests
         byte[] px = png.WriteToMemory<byte>();
         int coloured = Enumerable.Range(0, png.Width * png.Height).Count(i => px[3 * i] != 255 || px[(3 * i) + 1] != 255 || px[(3 * i) + 2] != 255);
         Assert.Equal(run.TissueBlocks, coloured);
+    }
+
+    /// <summary>The rows of a report section's colour key: swatch colour, then the first two cells.</summary>
+    private static List<(string Colour, string Label, string Blocks)> KeyRows(string reportPath, string section) =>
+        System.Text.RegularExpressions.Regex.Matches(Section(File.ReadAllText(reportPath), section), "<td><span class=\"swatch\" style=\"background:(#[0-9a-f]{6})\"></span></td><td>([^<]+)</td><td>([^<]+)</td>")
+            .Select(m => (m.Groups[1].Value, m.Groups[2].Value, m.Groups[3].Value)).ToList();
+
+    private static string Section(string html, string id)
+    {
+        int start = html.IndexOf($"<section id=\"{id}\">", StringComparison.Ordinal);
+        Assert.True(start >= 0, $"the report has no {id} section");
+        return html[start..html.IndexOf("</section>", start, StringComparison.Ordinal)];
     }
 
     [Fact]
